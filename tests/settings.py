@@ -1,0 +1,15 @@
+"""Settings for the test run: the real settings with a throwaway data directory."""
+
+import os
+import tempfile
+
+os.environ.setdefault("EKKYO_DATA_DIR", tempfile.mkdtemp(prefix="ekkyo-test-"))
+
+from ekkyo.server.settings import *  # noqa: F403
+
+# A cheap hasher keeps sign-in tests fast; production uses Django's default.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
