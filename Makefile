@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test test-fast lint format typecheck bench clean
+.PHONY: install demo test test-postgres test-fast lint format bench clean
 
 install: $(STAMP)
 
@@ -18,8 +18,20 @@ $(STAMP): pyproject.toml
 demo: install
 	$(BIN)/ekkyo demo
 
+# The whole suite on SQLite, then every database test again on PostgreSQL
+# (EKKYO_TEST_DATABASE_URL; .ci/run starts a server and sets it).
 test: install lint
 	$(BIN)/python -m pytest
+	$(MAKE) --no-print-directory test-postgres
+
+test-postgres: install
+	@if [ -n "$$EKKYO_TEST_DATABASE_URL" ]; then \
+		DATABASE_URL="$$EKKYO_TEST_DATABASE_URL" $(BIN)/python -m pytest --db-only -q; \
+	elif [ "$$CI" = "true" ]; then \
+		echo "CI must set EKKYO_TEST_DATABASE_URL (see .ci/run)"; exit 1; \
+	else \
+		echo "PostgreSQL pass skipped: set EKKYO_TEST_DATABASE_URL=postgres://... to run it"; \
+	fi
 
 # The quick loop before each commit: no real components, no slow tests.
 test-fast: install
