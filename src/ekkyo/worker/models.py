@@ -1,0 +1,50 @@
+"""What the worker computed and what it pulled.
+
+:class:`SLOStatus` is the latest engine result per SLO objective — the snapshot that pages,
+the API and ``/metrics`` read, so none of them evaluates on a request. :class:`PullState`
+remembers how far each SLO's source has been pulled and since when it fails.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from ekkyo.catalog.models import SLO
+
+
+class State(models.TextChoices):
+    HEALTHY = "healthy", _("Healthy")
+    AT_RISK = "at_risk", _("At risk")
+    EXHAUSTED = "exhausted", _("Exhausted")
+    NO_DATA = "no_data", _("No data")
+
+
+class SLOStatus(models.Model):
+    slo = models.ForeignKey(SLO, on_delete=models.CASCADE, related_name="statuses")
+    objective_index = models.PositiveIntegerField()
+    objective = models.CharField(max_length=253)
+    computed_at = models.DateTimeField()
+    state = models.CharField(max_length=16, choices=State.choices, db_index=True)
+    # Copies of result fields that lists filter and sort on.
+    sli = models.FloatField(null=True)
+    remaining_ratio = models.FloatField(null=True, db_index=True)
+    fastest_burn_rate = models.FloatField(null=True)
+    alerts_firing = models.PositiveSmallIntegerField(default=0)
+    # The result object of SLO_MATH.md ("ekkyo evaluate --json"), as the API returns it.
+    result = models.JSONField()
+
+    class Meta:
+        ordering = ["slo", "objective_index"]
+        constraints = [
+            models.UniqueConstraint(fields=["slo", "objective_index"], name="unique_slo_status")
+        ]
+
+
+class PullState(models.Model):
+    slo = models.OneToOneField(SLO, on_delete=models.CASCADE, related_name="pull_state")
+    pulled_until = models.DateTimeField(null=True, blank=True)
+    next_pull_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    failing_since = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True, default="")
