@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "ekkyo.series",
     "ekkyo.worker",
     "ekkyo.api",
+    "ekkyo.web",
 ]
 
 MIDDLEWARE = [

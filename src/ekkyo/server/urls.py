@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from ekkyo.api.main import api
 from ekkyo.server import health
@@ -9,4 +9,5 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
+    path("", include("ekkyo.web.urls")),
 ]
