@@ -1,0 +1,332 @@
+"""Incremental evaluation for the worker: N SLOs, one new minute at a time.
+
+Each appended minute becomes one *event* pair per SLO (good, total): the counts for a
+ratio SLI with Occurrences budgeting, (value satisfies threshold, has a value) for a
+threshold SLI, and (slice is good, slice has data) or (slice ratio, slice has data) for
+one-minute Timeslices/RatioTimeslices, where each minute is a slice.  Every window is a
+running sum of events: the new minute is added and the minute leaving the window is
+subtracted, read from a ring buffer as long as the longest window the SLO needs.  All of
+this is vectorised over SLOs.
+
+Rows with Timeslices or RatioTimeslices over slices longer than one minute keep their raw
+per-minute history instead (as long as their longest window) and are evaluated in full
+with :func:`evaluate_block` at each :meth:`IncrementalEvaluator.evaluate`, vectorised over
+the rows that share an objective.  That costs O(window) per evaluation for those rows.
+
+Memory: 16 bytes per SLO per minute of its longest window (at least 3 days for the
+burn-rate windows): a 30-day rolling SLO holds 691 KB.
+
+Integer counts stay exact however long the evaluator runs.  RatioTimeslices events are
+fractional, so their running sums may drift from a full evaluation by a few ulps per
+minute added and removed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from ekkyo.engine.buckets import MINUTE, FloatArray, IntArray
+from ekkyo.engine.burn import BURN_WINDOWS
+from ekkyo.engine.calendar import Period, max_period_s, period_containing
+from ekkyo.engine.evaluation import check_at, evaluate_block
+from ekkyo.engine.model import Budgeting, CalendarWindow, Objective, RollingWindow
+from ekkyo.engine.result import ResultBlock, assemble
+
+_BURN_MINUTES = np.array([w // MINUTE for w in BURN_WINDOWS.values()], dtype=np.int64)
+_MIN_RING = int(_BURN_MINUTES.max())
+_OPS = {"lt": 0, "lte": 1, "gt": 2, "gte": 3}
+
+
+def _needs_fallback(obj: Objective) -> bool:
+    return obj.budgeting is not Budgeting.OCCURRENCES and obj.slice_minutes > 1
+
+
+def _history_minutes(obj: Objective) -> int:
+    """Minutes of history the longest window of ``obj`` can reach back."""
+    if isinstance(obj.window, RollingWindow):
+        longest = obj.window.length_s
+    else:
+        longest = max_period_s(obj.window)
+    return max(_MIN_RING, longest // MINUTE)
+
+
+@dataclass
+class _Group:
+    """Vectorised rows ``[a, b)`` sharing a ring length and a rolling length (0: calendar)."""
+
+    a: int
+    b: int
+    ring_len: int
+    rolling_minutes: int
+    ring_good: FloatArray = field(init=False)
+    ring_total: FloatArray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.ring_good = np.zeros((self.ring_len, self.b - self.a))
+        self.ring_total = np.zeros((self.ring_len, self.b - self.a))
+
+
+@dataclass
+class _Fallback:
+    """Rows sharing one multi-minute-slice objective, with their raw history."""
+
+    objective: Objective
+    users: IntArray
+    ring_len: int
+    ring_good: FloatArray = field(init=False)
+    ring_total: FloatArray = field(init=False)
+    ring_value: FloatArray = field(init=False)
+
+    def __post_init__(self) -> None:
+        shape = (self.ring_len, len(self.users))
+        self.ring_good = np.zeros(shape)
+        self.ring_total = np.zeros(shape)
+        self.ring_value = np.full(shape, np.nan)
+
+
+class IncrementalEvaluator:
+    """Running evaluation of N SLO objectives over minutes appended in order.
+
+    ``start`` is the first minute that :meth:`append` will receive.  Results equal
+    :func:`evaluate` on the series of everything appended, evaluated at :attr:`end`.
+    """
+
+    def __init__(self, objectives: Sequence[Objective], start: int) -> None:
+        self.start = check_at(start)
+        self.end = self.start
+        self.objectives = tuple(objectives)
+        n = len(self.objectives)
+
+        vector = [i for i, o in enumerate(self.objectives) if not _needs_fallback(o)]
+        falls = [i for i, o in enumerate(self.objectives) if _needs_fallback(o)]
+
+        def group_key(i: int) -> tuple[int, int]:
+            w = self.objectives[i].window
+            rolling = w.length_s // MINUTE if isinstance(w, RollingWindow) else 0
+            return (max(_MIN_RING, rolling), rolling)
+
+        vector.sort(key=group_key)
+        self._vec_users = np.array(vector, dtype=np.int64)
+        nv = len(vector)
+        objs = [self.objectives[i] for i in vector]
+
+        keys = [group_key(i) for i in vector]
+        cuts = [k for k in range(1, nv) if keys[k] != keys[k - 1]]
+        self._groups = [
+            _Group(a, b, *keys[a]) for a, b in zip([0, *cuts], [*cuts, nv], strict=True) if nv
+        ]
+
+        self._target = np.array([o.target for o in objs], dtype=np.float64)
+        self._rolling_s = np.array(
+            [o.window.length_s if isinstance(o.window, RollingWindow) else 0 for o in objs],
+            dtype=np.int64,
+        )
+        self._is_threshold = np.array([o.threshold is not None for o in objs], dtype=bool)
+        self._any_threshold = bool(self._is_threshold.any())
+        self._op = np.array([_OPS[o.threshold.op] if o.threshold else 0 for o in objs])
+        self._thr = np.array([o.threshold.value if o.threshold else 0.0 for o in objs])
+        self._is_ts = np.array([o.budgeting is Budgeting.TIMESLICES for o in objs], dtype=bool)
+        self._is_rts = np.array(
+            [o.budgeting is Budgeting.RATIO_TIMESLICES for o in objs], dtype=bool
+        )
+        self._slice_target = np.array([o.time_slice_target or 1.0 for o in objs])
+
+        self._burn_good = np.zeros((len(BURN_WINDOWS), nv))
+        self._burn_total = np.zeros((len(BURN_WINDOWS), nv))
+        self._good = np.zeros(nv)
+        self._total = np.zeros(nv)
+
+        self._calendars: dict[CalendarWindow, tuple[IntArray, Period]] = {}
+        cal_rows: dict[CalendarWindow, list[int]] = {}
+        for k, o in enumerate(objs):
+            if isinstance(o.window, CalendarWindow):
+                cal_rows.setdefault(o.window, []).append(k)
+        for cw, rows in cal_rows.items():
+            # Before any minute arrives, evaluation at `start` reports the period of the
+            # minute before it.
+            self._calendars[cw] = (np.array(rows), period_containing(cw, self.start - MINUTE))
+
+        by_objective: dict[Objective, list[int]] = {}
+        for i in falls:
+            by_objective.setdefault(self.objectives[i], []).append(i)
+        order = list(vector)
+        self._fallbacks: list[_Fallback] = []
+        for o, users in by_objective.items():
+            self._fallbacks.append(
+                _Fallback(o, np.array(users, dtype=np.int64), _history_minutes(o))
+            )
+            order.extend(users)
+        # internal position of each user row, to return results in the caller's order
+        self._inverse = np.empty(n, dtype=np.int64)
+        self._inverse[np.array(order, dtype=np.int64)] = np.arange(n)
+
+    # -- appending -------------------------------------------------------------------------
+
+    def append(
+        self,
+        t: int,
+        good: npt.ArrayLike,
+        total: npt.ArrayLike,
+        value: npt.ArrayLike | None = None,
+    ) -> None:
+        """Add minute ``t`` (counts, and values for threshold rows; NaN: no data).
+
+        ``t`` must not precede :attr:`end`; minutes skipped over are recorded as empty.
+        """
+        t = check_at(t)
+        if t < self.end:
+            raise ValueError(
+                f"minute {t} is before the evaluator's end {self.end}: minutes must be "
+                "appended in order (re-run a full evaluation for late data)"
+            )
+        n = len(self.objectives)
+        good_a = np.nan_to_num(np.asarray(good, dtype=np.float64), nan=0.0)
+        total_a = np.nan_to_num(np.asarray(total, dtype=np.float64), nan=0.0)
+        value_a = np.full(n, np.nan) if value is None else np.asarray(value, dtype=np.float64)
+        if good_a.shape != (n,) or total_a.shape != (n,) or value_a.shape != (n,):
+            raise ValueError(f"append needs arrays of length {n}, one per objective")
+        self.advance_to(t)
+        m = (t - self.start) // MINUTE
+        eg, et = self._events(good_a, total_a, value_a)
+        self._push(m, t, eg, et)
+        for fb in self._fallbacks:
+            r = m % fb.ring_len
+            fb.ring_good[r] = good_a[fb.users]
+            fb.ring_total[r] = total_a[fb.users]
+            fb.ring_value[r] = value_a[fb.users]
+        self.end = t + MINUTE
+
+    def advance_to(self, t: int) -> None:
+        """Record the minutes from :attr:`end` up to ``t`` (exclusive) as empty."""
+        t = check_at(t)
+        if t <= self.end:
+            return
+        m0 = (self.end - self.start) // MINUTE
+        k = (t - self.end) // MINUTE
+        longest = max((g.ring_len for g in self._groups), default=0)
+        if k >= longest:
+            # Every rolling and burn window lies inside the gap: all of them are empty.
+            for g in self._groups:
+                g.ring_good.fill(0.0)
+                g.ring_total.fill(0.0)
+            self._burn_good.fill(0.0)
+            self._burn_total.fill(0.0)
+            self._good[self._rolling_s > 0] = 0.0
+            self._total[self._rolling_s > 0] = 0.0
+            self._roll_calendars(t - MINUTE)
+        else:
+            zeros = np.zeros(len(self._vec_users))
+            for j in range(k):
+                self._push(m0 + j, self.end + j * MINUTE, zeros, zeros)
+        for fb in self._fallbacks:
+            rows = np.arange(m0, m0 + min(k, fb.ring_len)) % fb.ring_len
+            fb.ring_good[rows] = 0.0
+            fb.ring_total[rows] = 0.0
+            fb.ring_value[rows] = np.nan
+        self.end = t
+
+    def _events(
+        self, good: FloatArray, total: FloatArray, value: FloatArray
+    ) -> tuple[FloatArray, FloatArray]:
+        """Per-row events of one minute, the same arithmetic as the full evaluation."""
+        g = good[self._vec_users]
+        t = total[self._vec_users]
+        has = t > 0
+        ratio = np.divide(g, t, out=np.zeros_like(g), where=has)
+        eg = np.where(self._is_ts, has & (ratio >= self._slice_target), g)
+        eg = np.where(self._is_rts, ratio, eg)
+        et = np.where(self._is_ts | self._is_rts, has, t).astype(np.float64)
+        if self._any_threshold:
+            v = value[self._vec_users]
+            with np.errstate(invalid="ignore"):
+                sat = np.choose(
+                    self._op, [v < self._thr, v <= self._thr, v > self._thr, v >= self._thr]
+                )
+            eg = np.where(self._is_threshold, sat, eg)
+            et = np.where(self._is_threshold, ~np.isnan(v), et)
+        return eg.astype(np.float64), et.astype(np.float64)
+
+    def _roll_calendars(self, t: int) -> None:
+        """Start a new period (empty sums) for calendar rows whose period no longer holds t."""
+        for cw, (rows, period) in self._calendars.items():
+            if not (period.start <= t < period.end):
+                self._calendars[cw] = (rows, period_containing(cw, t))
+                self._good[rows] = 0.0
+                self._total[rows] = 0.0
+
+    def _push(self, m: int, t: int, eg: FloatArray, et: FloatArray) -> None:
+        """Add minute index ``m`` (time ``t``) and drop the minutes leaving each window."""
+        self._roll_calendars(t)
+        for g in self._groups:
+            a, b, size = g.a, g.b, g.ring_len
+            # Read the leaving minutes before overwriting row m % size: for a window as
+            # long as the ring, the leaving minute lives in exactly that row.
+            leaving = (m - _BURN_MINUTES) % size
+            self._burn_good[:, a:b] -= g.ring_good[leaving]
+            self._burn_total[:, a:b] -= g.ring_total[leaving]
+            if g.rolling_minutes:
+                r = (m - g.rolling_minutes) % size
+                self._good[a:b] -= g.ring_good[r]
+                self._total[a:b] -= g.ring_total[r]
+            g.ring_good[m % size] = eg[a:b]
+            g.ring_total[m % size] = et[a:b]
+        self._burn_good += eg
+        self._burn_total += et
+        self._good += eg
+        self._total += et
+
+    # -- evaluating ------------------------------------------------------------------------
+
+    def evaluate(self, at: int | None = None) -> ResultBlock:
+        """Results for every objective at :attr:`end`, in the order given to the constructor."""
+        if at is not None and check_at(at) != self.end:
+            raise ValueError(
+                f"the incremental evaluator is at {self.end}, not {at}: append or advance_to first"
+            )
+        end = self.end
+        nv = len(self._vec_users)
+        window_start = end - self._rolling_s
+        length = self._rolling_s.copy()
+        for rows, period in self._calendars.values():
+            window_start[rows] = period.start
+            length[rows] = period.length_s
+        blocks = [
+            assemble(
+                target=self._target,
+                window_start=window_start,
+                window_end=np.full(nv, end, dtype=np.int64),
+                length_s=length,
+                good=self._good.copy(),
+                total=self._total.copy(),
+                burn_good=self._burn_good.T.copy(),
+                burn_total=self._burn_total.T.copy(),
+            )
+        ]
+        appended = (end - self.start) // MINUTE
+        for fb in self._fallbacks:
+            first = max(0, appended - fb.ring_len)
+            idx = np.arange(first, appended) % fb.ring_len
+            blocks.append(
+                evaluate_block(
+                    self.start + first * MINUTE,
+                    fb.ring_good[idx].T,
+                    fb.ring_total[idx].T,
+                    fb.objective,
+                    at=end,
+                    value2d=fb.ring_value[idx].T,
+                )
+            )
+        return _concat(blocks).take(self._inverse)
+
+
+def _concat(blocks: list[ResultBlock]) -> ResultBlock:
+    if len(blocks) == 1:
+        return blocks[0]
+    names = ResultBlock.__dataclass_fields__
+    return ResultBlock(
+        **{name: np.concatenate([getattr(b, name) for b in blocks]) for name in names}
+    )
