@@ -7,21 +7,33 @@ See docs/notifications.md for the payloads and the webhook signature.
 
 from ekkyo.notify.event import AlertEvent, BurnRule, Language, Severity, State, dedup_key
 from ekkyo.notify.pagerduty import UnsupportedEvent, pagerduty_payload
+from ekkyo.notify.send import DEFAULT_TIMEOUT, DeliveryResult, OutgoingRequest, prepare, send
 from ekkyo.notify.signing import SIGNATURE_HEADER, sign, verify_signature
 from ekkyo.notify.slack import slack_payload
+from ekkyo.notify.targets import PagerDutyTarget, SlackTarget, Target, WebhookTarget, redact
 from ekkyo.notify.webhook import WEBHOOK_VERSION, webhook_payload
 
 __all__ = [
+    "DEFAULT_TIMEOUT",
     "SIGNATURE_HEADER",
     "WEBHOOK_VERSION",
     "AlertEvent",
     "BurnRule",
+    "DeliveryResult",
     "Language",
+    "OutgoingRequest",
+    "PagerDutyTarget",
     "Severity",
+    "SlackTarget",
     "State",
+    "Target",
     "UnsupportedEvent",
+    "WebhookTarget",
     "dedup_key",
     "pagerduty_payload",
+    "prepare",
+    "redact",
+    "send",
     "sign",
     "slack_payload",
     "verify_signature",
