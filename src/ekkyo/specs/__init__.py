@@ -12,7 +12,7 @@ See ``docs/specs.md`` for what is accepted and how each message reads.
 """
 
 from ekkyo.specs.durations import Duration, DurationError, parse_duration
-from ekkyo.specs.emit import emit_openslo
+from ekkyo.specs.emit import emit_openslo, to_document
 from ekkyo.specs.fields import percent_to_ratio
 from ekkyo.specs.load import LoadResult, load_paths, load_text, load_texts
 from ekkyo.specs.model import (
@@ -90,4 +90,5 @@ __all__ = [
     "percent_to_ratio",
     "sloth_alerting",
     "sloth_to_openslo",
+    "to_document",
 ]

@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel
 from ruamel.yaml import YAML
-from ruamel.yaml.scalarstring import LiteralScalarString
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
 from ekkyo.specs.durations import Duration
 from ekkyo.specs.model import SpecObject
@@ -71,10 +71,20 @@ def _value(value: Any) -> Any:
     if isinstance(value, list):
         return [_value(item) for item in value]
     if isinstance(value, dict):
-        return {key: _value(item) for key, item in value.items()}
-    if isinstance(value, str) and "\n" in value and _block_safe(value):
+        return {_value(key): _value(item) for key, item in value.items()}
+    if isinstance(value, str):
+        return _string(value)
+    return value
+
+
+def _string(value: str) -> Any:
+    if "\n" in value and _block_safe(value):
         # Multi-line PromQL and NRQL read best as literal blocks.
         return LiteralScalarString(value)
+    if not value.isprintable():
+        # ruamel writes NEL and the Unicode line separators raw inside single quotes,
+        # where a reader folds them into spaces; double quotes escape them.
+        return DoubleQuotedScalarString(value)
     return value
 
 
@@ -84,3 +94,21 @@ def _block_safe(text: str) -> bool:
     return not text.startswith((" ", "\n")) and all(
         line == line.rstrip() and line.isprintable() for line in text.split("\n")
     )
+
+
+def to_document(obj: SpecObject) -> dict[str, Any]:
+    """The OpenSLO document of ``obj`` as plain JSON-able data, in the shape
+    :func:`emit_openslo` writes (what the catalog stores and exports)."""
+    plain: dict[str, Any] = _plain(_model(obj, top=True))
+    return plain
+
+
+def _plain(value: Any) -> Any:
+    # ruamel's scalar-string styles are str subclasses; JSON columns want plain values.
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, str):
+        return str(value)
+    return value

@@ -220,16 +220,16 @@ class _DocumentLoader:
         try:
             spec = SlothSpec.model_validate(data, strict=True)
         except ValidationError as exc:
+            doc = self.doc
             for issue in issues_from(exc, SlothSpec):
-                self.problems.append(_problem(self.path, node, start, issue))
+                self.problems.append(_problem(self.path, doc.node, doc.start, issue.within(loc)))
             return
         objects = sloth_to_openslo(spec)
         # The Service stands for the whole spec; each SLO for its item under `slos`.
         self.records.append(Record(objects[0], self.path, node, start, from_sloth=True))
         for i, obj in enumerate(objects[1:]):
-            item = locate(node, start, ("slos", i))
-            slo_node = node["slos"][i] if "slos" in node else node
-            self.records.append(Record(obj, self.path, slo_node, item.value, from_sloth=True))
+            item_node, item_start = self._node((*loc, "slos", i))
+            self.records.append(Record(obj, self.path, item_node, item_start, from_sloth=True))
 
     def _node(self, loc: Loc) -> tuple[Any, Position]:
         node: Any = self.doc.node

@@ -33,6 +33,7 @@ from ekkyo.specs.model import (
     Metric,
     MetricSource,
     RatioMetric,
+    Service,
     SLISpec,
     SpecObject,
 )
@@ -100,7 +101,7 @@ def _duplicates(records: Sequence[Record], index: Index) -> Iterator[Finding]:
         if first is record:
             continue
         # Two Sloth files of one service each declare the service; that is no conflict.
-        if record.from_sloth and first.from_sloth and first.obj == obj:
+        if isinstance(obj, Service) and record.from_sloth and first.from_sloth and first.obj == obj:
             continue
         yield Finding(
             record,

@@ -10,6 +10,7 @@ ruamel tree next to it; :func:`locate` walks that tree along a field path such a
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,10 @@ Loc = tuple[str | int, ...]
 # Aliases let a small text expand into a huge tree ("billion laughs"); past this many
 # nodes a document is refused rather than expanded.
 MAX_NODES = 100_000
+# ruamel's scanner takes quadratic time in the depth of flow collections ([[[…]]]); specs
+# never nest this deep, so deeper texts are refused before parsing.
+MAX_FLOW_DEPTH = 100
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,9 @@ def parse_documents(text: str, path: str) -> tuple[list[Document], list[Problem]
     """
     docs: list[Document] = []
     problems: list[Problem] = []
+    if _flow_depth(text) > MAX_FLOW_DEPTH:
+        message = f"YAML is nested more than {MAX_FLOW_DEPTH} levels deep"
+        return docs, [Problem(path, 1, 1, message)]
     starts: list[Position] | None = None
     try:
         for index, node in enumerate(_yaml().load_all(text)):
@@ -116,6 +124,15 @@ def locate(node: Any, start: Position, loc: Loc) -> Located:
             break
         found += 1
     return Located(key=key_pos, value=value_pos, found=found)
+
+
+def _flow_depth(text: str) -> int:
+    """The deepest nesting of brackets, counting those in strings too (an upper bound)."""
+    depth = deepest = 0
+    for char in _NOT_BRACKETS.sub("", text):
+        depth = depth + 1 if char in "[{" else max(depth - 1, 0)
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def _yaml() -> YAML:
