@@ -1,5 +1,24 @@
 """Page URLs. Each page that shows numbers has a JSON twin (see docs/web.md)."""
 
-from django.urls import path  # noqa: F401
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
 
-urlpatterns: list = []
+from ekkyo.web.views import portfolio, slo, team
+
+urlpatterns = [
+    path("", portfolio.portfolio, name="portfolio"),
+    path("portfolio.json", portfolio.portfolio, {"as_json": True}, name="portfolio-json"),
+    path("slos/<str:name>", slo.slo_page, name="slo"),
+    path("slos/<str:name>/chart.json", slo.slo_chart, name="slo-chart"),
+    path("slos/<str:name>/chart-table", slo.slo_chart_table, name="slo-chart-table"),
+    path("slos/<str:name>/lifecycle", slo.slo_lifecycle, name="slo-lifecycle"),
+    path("teams/<slug:slug>", team.team, name="team"),
+    path("teams/<slug:slug>.json", team.team, {"as_json": True}, name="team-json"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(next_page="login"), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+]

@@ -1,0 +1,1 @@
+"""Page views, one module per page (see docs/web.md)."""
