@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import hashlib
+import json
+import re
 
 import pytest
 
-from ekkyo.notify import BurnRule, dedup_key
+from ekkyo.notify import AlertEvent, BurnRule, dedup_key
 from tests.notify.sample import make_event
 
 
@@ -122,3 +125,61 @@ def test_it_names_the_field_of_a_bad_rule(window: str, factor: float, field: str
 def test_it_accepts_a_window_without_data() -> None:
     event = make_event(state="resolved", burn_rates={"1h": None, "5m": None}, sli=None)
     assert event.long_burn_rate is None
+
+
+def test_it_round_trips_through_json_for_an_outbox() -> None:
+    event = make_event(language="ja", trial=True, sli=None, burn_rates={"1h": 15.0, "5m": None})
+    stored = json.dumps(event.to_dict())
+    assert AlertEvent.from_dict(json.loads(stored)) == event
+
+
+def test_it_stores_plain_values() -> None:
+    assert make_event(burn_rates={"1h": 15.0, "5m": 20.0}).to_dict() == {
+        "slo": "checkout-availability",
+        "slo_display_name": "Checkout availability",
+        "service": "checkout",
+        "team": "payments",
+        "objective": "availability",
+        "target": 0.999,
+        "severity": "page",
+        "rule": {"long_window": "1h", "short_window": "5m", "factor": 14.4},
+        "state": "firing",
+        "burn_rates": {"1h": 15.0, "5m": 20.0},
+        "sli": 0.9985,
+        "budget_remaining": 0.5,
+        "started_at": "2026-03-02T09:00:00Z",
+        "occurred_at": "2026-03-02T09:05:00Z",
+        "slo_url": "https://ekkyo.example.com/slos/checkout-availability",
+        "language": "en",
+        "trial": False,
+    }
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"colour": "red"}, "colour: not a field"),
+        ({"rule": "1h/5m"}, "rule: expected an object"),
+        ({"rule": {"long_window": "1h", "short_window": "5m"}}, "rule.factor: missing"),
+        ({"burn_rates": [15.0, 20.0]}, "burn_rates: expected an object"),
+        ({"state": "open"}, "state: expected one of"),
+    ],
+)
+def test_it_names_the_field_of_a_bad_stored_event(change: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}"):
+        AlertEvent.from_dict({**make_event().to_dict(), **change})
+
+
+def test_it_reports_a_missing_stored_field() -> None:
+    data = make_event().to_dict()
+    del data["team"]
+    with pytest.raises(ValueError, match=r"^team: missing$"):
+        AlertEvent.from_dict(data)
+
+
+def test_it_works_with_asdict_and_deepcopy() -> None:
+    event = make_event()
+    assert copy.deepcopy(event) == event
+    assert dataclasses.asdict(event)["burn_rates"] == {"1h": 15.0, "5m": 20.0}
+    with pytest.raises(TypeError):
+        copy.deepcopy(event).burn_rates.update({"1h": 0.0})

@@ -13,10 +13,9 @@ import json
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, fields
 from datetime import datetime
-from types import MappingProxyType
-from typing import Final, Literal, get_args
+from typing import Any, Final, Literal, NoReturn, get_args
 
 Severity = Literal["page", "ticket"]
 State = Literal["pending", "firing", "resolved"]
@@ -98,8 +97,6 @@ class AlertEvent:
     slo_url: str
     language: Language = "en"
     trial: bool = False
-    # Computed once; excluded from comparison so equality means "same inputs".
-    _dedup_key: str = field(init=False, repr=False, compare=False, default="")
 
     def __post_init__(self) -> None:
         for name in ("slo", "slo_display_name", "service", "team", "objective"):
@@ -127,15 +124,15 @@ class AlertEvent:
             raise ValueError("started_at: must not be after occurred_at")
         if not self.slo_url.startswith(("https://", "http://")):
             raise ValueError("slo_url: expected an http:// or https:// URL")
+        if not isinstance(self.trial, bool):
+            raise ValueError("trial: expected true or false")
         # A read-only copy: the caller's dict can change later without changing the event.
-        object.__setattr__(self, "burn_rates", MappingProxyType(rates))
-        key = dedup_key(self.slo, self.objective, self.severity, self.rule)
-        object.__setattr__(self, "_dedup_key", key)
+        object.__setattr__(self, "burn_rates", BurnRates(rates))
 
     @property
     def dedup_key(self) -> str:
         """See :func:`dedup_key`."""
-        return self._dedup_key
+        return dedup_key(self.slo, self.objective, self.severity, self.rule)
 
     @property
     def event_id(self) -> str:
@@ -147,6 +144,40 @@ class AlertEvent:
         raw = f"{self.dedup_key}|{self.state}|{self.occurred_at}"
         return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able values, e.g. for an outbox row; :meth:`from_dict` reverses it."""
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["rule"] = {
+            "long_window": self.rule.long_window,
+            "short_window": self.rule.short_window,
+            "factor": self.rule.factor,
+        }
+        data["burn_rates"] = dict(self.burn_rates)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> AlertEvent:
+        """The event :meth:`to_dict` gave; ValueError naming the field on bad input."""
+        names = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - names)
+        if unknown:
+            raise ValueError(f"{unknown[0]}: not a field of an alert event")
+        required = [f.name for f in fields(cls) if f.default is MISSING]
+        missing = [name for name in required if name not in data]
+        if missing:
+            raise ValueError(f"{missing[0]}: missing")
+        rule = data.get("rule")
+        if not isinstance(rule, Mapping):
+            raise ValueError("rule: expected an object with long_window, short_window, factor")
+        try:
+            burn_rule = BurnRule(rule["long_window"], rule["short_window"], rule["factor"])
+        except KeyError as exc:
+            raise ValueError(f"rule.{exc.args[0]}: missing") from exc
+        burn_rates = data.get("burn_rates")
+        if not isinstance(burn_rates, Mapping):
+            raise ValueError("burn_rates: expected an object of window to number or null")
+        return cls(**{**data, "rule": burn_rule, "burn_rates": burn_rates})
+
     @property
     def long_burn_rate(self) -> float | None:
         return self.burn_rates[self.rule.long_window]
@@ -154,6 +185,23 @@ class AlertEvent:
     @property
     def short_burn_rate(self) -> float | None:
         return self.burn_rates[self.rule.short_window]
+
+
+class BurnRates(dict[str, float | None]):
+    """A dict that refuses changes, so a frozen event's burn rates stay as they were.
+
+    A dict subclass (not a MappingProxyType) so ``json.dumps``, ``dataclasses.asdict``
+    and ``copy.deepcopy`` keep working on events.
+    """
+
+    def _refuse(self, *args: object, **kwargs: object) -> NoReturn:
+        raise TypeError("an alert event's burn rates cannot be changed")
+
+    __setitem__ = __delitem__ = __ior__ = _refuse
+    clear = pop = popitem = setdefault = update = _refuse
+
+    def __reduce__(self) -> tuple[type[BurnRates], tuple[dict[str, float | None]]]:
+        return (BurnRates, (dict(self),))
 
 
 def _check_choice(name: str, value: object, choices: tuple[str, ...]) -> None:
