@@ -120,8 +120,8 @@ def evaluate_block(
         length_s=np.full(rows, window.length_s, dtype=np.int64),
         good=sums_g[:, 0].copy(),
         total=sums_t[:, 0].copy(),
-        burn_good=sums_g[:, 1:].copy(),
-        burn_total=sums_t[:, 1:].copy(),
+        burn_good=np.ascontiguousarray(sums_g[:, 1:].T),
+        burn_total=np.ascontiguousarray(sums_t[:, 1:].T),
     )
 
 

@@ -163,6 +163,7 @@ class IncrementalEvaluator:
         # internal position of each user row, to return results in the caller's order
         self._inverse = np.empty(n, dtype=np.int64)
         self._inverse[np.array(order, dtype=np.int64)] = np.arange(n)
+        self._reordered = not np.array_equal(self._inverse, np.arange(n))
 
     # -- appending -------------------------------------------------------------------------
 
@@ -294,16 +295,22 @@ class IncrementalEvaluator:
         for rows, period in self._calendars.values():
             window_start[rows] = period.start
             length[rows] = period.length_s
+
+        # The block must not share memory with the running sums, which the next append
+        # changes: reordering rows (take) copies them, otherwise copy here.
+        def own(a: FloatArray) -> FloatArray:
+            return a if self._reordered or self._fallbacks else a.copy()
+
         blocks = [
             assemble(
-                target=self._target,
+                target=own(self._target),
                 window_start=window_start,
                 window_end=np.full(nv, end, dtype=np.int64),
                 length_s=length,
-                good=self._good.copy(),
-                total=self._total.copy(),
-                burn_good=self._burn_good.T.copy(),
-                burn_total=self._burn_total.T.copy(),
+                good=own(self._good),
+                total=own(self._total),
+                burn_good=self._burn_good,
+                burn_total=self._burn_total,
             )
         ]
         appended = (end - self.start) // MINUTE
@@ -320,7 +327,8 @@ class IncrementalEvaluator:
                     value2d=fb.ring_value[idx].T,
                 )
             )
-        return _concat(blocks).take(self._inverse)
+        block = _concat(blocks)
+        return block.take(self._inverse) if self._reordered else block
 
 
 def _concat(blocks: list[ResultBlock]) -> ResultBlock:

@@ -160,11 +160,18 @@ class ResultBlock:
 _BURN_INDEX = {name: i for i, name in enumerate(BURN_WINDOW_NAMES)}
 _LONG = np.array([_BURN_INDEX[r.long_window] for r in ALERT_RULES])
 _SHORT = np.array([_BURN_INDEX[r.short_window] for r in ALERT_RULES])
-_NUM = np.array([r.budget_fraction.numerator for r in ALERT_RULES], dtype=np.int64)
+_NUM = np.array([[r.budget_fraction.numerator] for r in ALERT_RULES], dtype=np.float64)
 _DEN = np.array(
-    [r.budget_fraction.denominator * BURN_WINDOWS[r.long_window] for r in ALERT_RULES],
-    dtype=np.int64,
+    [[r.budget_fraction.denominator * BURN_WINDOWS[r.long_window]] for r in ALERT_RULES],
+    dtype=np.float64,
 )
+
+
+def _ratio(num: FloatArray, den: FloatArray, where: BoolArray) -> FloatArray:
+    """``num / den`` where ``where`` holds, NaN elsewhere (no 0/0 warnings)."""
+    out = np.full(np.broadcast_shapes(num.shape, den.shape), np.nan)
+    np.divide(num, den, out=out, where=where)
+    return out
 
 
 def assemble(
@@ -180,31 +187,29 @@ def assemble(
     """Turn window sums into every quantity of SLO_MATH.md, vectorised over rows.
 
     ``good``/``total`` are the SLO window's event sums (N,); ``burn_good``/``burn_total``
-    those of the burn windows (N, 7).
+    those of the burn windows, window-major (7, N) so every operation runs along N.
     """
     budget = 1.0 - target
     has = total > 0
-    safe_total = np.where(has, total, 1.0)
-    sli = np.where(has, good / safe_total, np.nan)
+    sli = _ratio(good, total, has)
     allowed_bad = budget * total
-    consumed = np.where(has, (total - good) / np.where(has, allowed_bad, 1.0), np.nan)
+    consumed = _ratio(total - good, allowed_bad, has)
     remaining = 1.0 - consumed
 
-    burn_has = burn_total > 0
-    bad_fraction = (burn_total - burn_good) / np.where(burn_has, burn_total, 1.0)
-    burn = np.where(burn_has, bad_fraction / budget[:, None], np.nan)
+    # burn = (bad / total) / (1 - target), in that order of operations (SLO_MATH.md).
+    burn = _ratio(burn_total - burn_good, burn_total, burn_total > 0)
+    burn /= budget
 
-    # factor = budget_fraction * P / long_window from exact integers, rounded once (see
-    # AlertRule.factor).
-    factors = (_NUM[None, :] * length_s[:, None]) / _DEN[None, :]
+    # factor = budget_fraction * P / long_window from exact integers (below 2**53, so exact
+    # in float64 too), rounded once by the division (see AlertRule.factor).
+    factors = (_NUM * length_s) / _DEN
     # NaN compares False, so a window without data never fires.
-    firing = (burn[:, _LONG] > factors) & (burn[:, _SHORT] > factors)
+    firing = (burn[_LONG] > factors) & (burn[_SHORT] > factors)
 
-    b = burn[:, _BURN_INDEX[FORECAST_WINDOW]]
-    b_ok = b > 0
-    tte = np.where(b_ok, remaining * length_s / np.where(b_ok, b, 1.0), np.nan)
+    b = burn[_BURN_INDEX[FORECAST_WINDOW]]
+    tte = _ratio(remaining * length_s, b, b > 0)
     # Out of budget means exhausted now, whatever the burn rate (even without data).
-    tte = np.where(remaining <= 0, 0.0, tte)
+    tte[remaining <= 0] = 0.0
     return ResultBlock(
         target=target,
         window_start=window_start,
@@ -216,8 +221,8 @@ def assemble(
         allowed_bad=allowed_bad,
         consumed_ratio=consumed,
         remaining_ratio=remaining,
-        burn_rates=burn,
-        factors=factors,
-        firing=firing,
+        burn_rates=burn.T,
+        factors=factors.T,
+        firing=firing.T,
         time_to_exhaustion_s=tte,
     )
