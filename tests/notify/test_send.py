@@ -449,3 +449,10 @@ def test_it_leaves_other_code_s_httpx_logs_alone(
         httpx.post(other.url + SLACK_PATH, content=b"{}", timeout=5)
     messages = [r.getMessage() for r in caplog.records if r.name == "httpx"]
     assert messages[-1] == f'HTTP Request: POST {other.url}{SLACK_PATH} "HTTP/1.0 200 OK"'
+
+
+@pytest.mark.parametrize("timeout", [None, httpx.Timeout(5.0, read=None)])
+def test_it_refuses_to_send_without_a_timeout(timeout: object) -> None:
+    target = SlackTarget("https://hooks.slack.com/services/T/B/x")
+    with pytest.raises(ValueError, match="timeout"):
+        send(target, make_event(), timeout=timeout)  # type: ignore[arg-type]

@@ -133,6 +133,9 @@ def send(
     applied to every request either way, and redirects are never followed (a webhook that
     redirects is misconfigured, and following it would replay a signed body elsewhere).
     """
+    limits = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+    if None in (limits.connect, limits.read, limits.write, limits.pool):
+        raise ValueError("send: every timeout must be set (a request must not hang forever)")
     at = time.time() if now is None else now
     secrets = target.secret_strings()
     try:
@@ -143,11 +146,11 @@ def send(
         with _redacting(secrets):
             if client is None:
                 with httpx.Client(
-                    timeout=timeout, follow_redirects=False, verify=_ssl_context()
+                    timeout=limits, follow_redirects=False, verify=_ssl_context()
                 ) as own:
-                    status, head, retry_after = _post(own, request, timeout, at)
+                    status, head, retry_after = _post(own, request, limits, at)
             else:
-                status, head, retry_after = _post(client, request, timeout, at)
+                status, head, retry_after = _post(client, request, limits, at)
     except httpx.TimeoutException as exc:
         result = DeliveryResult(False, None, True, f"timed out ({type(exc).__name__})")
     except (httpx.NetworkError, httpx.RemoteProtocolError, httpx.ProxyError) as exc:
@@ -166,7 +169,7 @@ def send(
 
 
 def _post(
-    client: httpx.Client, request: OutgoingRequest, timeout: httpx.Timeout | float, now: float
+    client: httpx.Client, request: OutgoingRequest, timeout: httpx.Timeout, now: float
 ) -> tuple[int, str, float | None]:
     """Status, the start of the body (for errors) and Retry-After of one POST."""
     with client.stream(
