@@ -104,6 +104,12 @@ def objectives_of(slo: specs.SLO) -> list[NamedObjective]:
     return out
 
 
+def objectives_of_document(document: Mapping[str, Any]) -> list[NamedObjective]:
+    """The engine objectives of a stored OpenSLO SLO document (indicator inline), as the
+    catalog keeps it; raises ``pydantic.ValidationError`` for a document that is not one."""
+    return objectives_of(specs.SLO.model_validate(document))
+
+
 def load_buckets(
     path: str | os.PathLike[str],
     loaded: specs.LoadResult | None = None,

@@ -198,3 +198,9 @@ def test_it_maps_a_calendar_threshold_timeslice_objective_onto_the_engine():
     assert objective.threshold == engine.Threshold("lte", 250.0)
     assert objective.budgeting is engine.Budgeting.TIMESLICES
     assert objective.time_slice_window_s == 300
+
+
+def test_it_builds_the_same_objectives_from_a_stored_document():
+    loaded = toolkit.specs.load_text(SPEC)
+    document = toolkit.specs.to_document(loaded.slos[0])
+    assert toolkit.objectives_of_document(document) == toolkit.objectives_of(loaded.slos[0])
