@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from ekkyo.specs import SLO, SpecObject, emit_openslo, load_paths, load_text
+from ekkyo.specs import SLO, SpecObject, emit_openslo, load_paths, load_text, to_document
 from tests.specs.helpers import SLO as SLO_TEXT
 from tests.specs.helpers import with_service
 from tests.specs.strategies import worlds
@@ -110,3 +111,12 @@ def test_it_round_trips_any_small_valid_set_of_objects(objects: list[SpecObject]
 @given(worlds(most=3))
 def test_it_round_trips_any_valid_set_of_objects(objects: list[SpecObject]):
     _round_trips(objects)
+
+
+def test_it_gives_the_document_of_an_object_as_plain_data():
+    slo = load_text(with_service(SLO_TEXT)).slos[0]
+    document = to_document(slo)
+    assert list(document) == ["apiVersion", "kind", "metadata", "spec"]
+    assert document["spec"]["timeWindow"] == [{"duration": "28d", "isRolling": True}]
+    assert document["spec"]["objectives"] == [{"displayName": "availability", "target": 0.99}]
+    assert json.loads(json.dumps(document)) == document
