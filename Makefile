@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test test-postgres test-fast lint format bench clean
+.PHONY: install demo test test-postgres test-fast lint format bench clean docs
 
 install: $(STAMP)
 
@@ -52,3 +52,6 @@ bench: install
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache
+
+docs: install
+	$(BIN)/python -m ekkyo.cli._docgen > docs/cli.md
