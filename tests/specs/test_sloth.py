@@ -273,3 +273,11 @@ def test_it_reports_the_same_slo_in_two_sloth_files_at_the_second_item(tmp_path:
         f"metadata.name: duplicate SLO name 'myservice-requests-availability' "
         f"(first defined at {first}:{line}:{col})",
     ) in messages
+
+
+def test_it_reads_unquoted_label_values_as_text_as_sloth_does():
+    slo = _slos(
+        MYSERVICE.replace('tier: "2"', "tier: 2").replace("category: availability", "paging: true")
+    )[0]
+    assert slo.metadata.labels["tier"] == "2"
+    assert slo.metadata.labels["paging"] == "true"

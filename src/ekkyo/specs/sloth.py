@@ -26,9 +26,9 @@ them so that one model validates both.  Sloth's SLI plugins cannot be converted.
 from __future__ import annotations
 
 import json
-from typing import Any, Final, Literal
+from typing import Annotated, Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from ekkyo.specs.durations import Duration
 from ekkyo.specs.fields import Name, Percent, StringMap, percent_to_ratio
@@ -65,6 +65,24 @@ _ALERT_FIELDS = {
 
 class SlothModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+def _scalars_as_text(value: Any) -> Any:
+    # Sloth (Go, map[string]string) reads `tier: 2` as the string "2"; so does ekkyo.
+    if not isinstance(value, dict):
+        return value
+    return {key: _text(item) for key, item in value.items()}
+
+
+def _text(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return value
+
+
+SlothMap = Annotated[StringMap, BeforeValidator(_scalars_as_text)]
 
 
 class SlothEvents(SlothModel):
@@ -119,14 +137,14 @@ class SlothSLI(SlothModel):
 
 class SlothAlert(SlothModel):
     disable: bool = False
-    labels: StringMap = Field(default_factory=dict)
-    annotations: StringMap = Field(default_factory=dict)
+    labels: SlothMap = Field(default_factory=dict)
+    annotations: SlothMap = Field(default_factory=dict)
 
 
 class SlothAlerting(SlothModel):
     name: str | None = None
-    labels: StringMap = Field(default_factory=dict)
-    annotations: StringMap = Field(default_factory=dict)
+    labels: SlothMap = Field(default_factory=dict)
+    annotations: SlothMap = Field(default_factory=dict)
     page_alert: SlothAlert | None = None
     ticket_alert: SlothAlert | None = None
 
@@ -135,7 +153,7 @@ class SlothSLO(SlothModel):
     name: Name
     objective: Percent
     description: str | None = None
-    labels: StringMap = Field(default_factory=dict)
+    labels: SlothMap = Field(default_factory=dict)
     sli: SlothSLI
     alerting: SlothAlerting | None = None
 
@@ -145,7 +163,7 @@ class SlothSpec(SlothModel):
 
     version: Literal["prometheus/v1"] = SLOTH_VERSION
     service: Name
-    labels: StringMap = Field(default_factory=dict)
+    labels: SlothMap = Field(default_factory=dict)
     slos: list[SlothSLO] = Field(min_length=1)
 
 

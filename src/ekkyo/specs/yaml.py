@@ -51,15 +51,14 @@ class Document:
 
 @dataclass(frozen=True)
 class Located:
-    """Where a field path leads: the key's and the value's positions, and how far it got.
+    """Where a field path leads: the positions of its key and of its value.
 
-    ``found`` is the number of path parts that exist in the document; when it is shorter
-    than the path, the positions are those of the deepest part that exists.
+    When only part of the path exists in the document, they are those of the deepest
+    part that does (so a problem about a missing field points at its parent).
     """
 
     key: Position
     value: Position
-    found: int
 
 
 def parse_documents(text: str, path: str) -> tuple[list[Document], list[Problem]]:
@@ -84,7 +83,7 @@ def parse_documents(text: str, path: str) -> tuple[list[Document], list[Problem]
                 # A bare scalar document carries no position; find where it started.
                 starts = starts if starts is not None else _document_starts(text)
                 start = starts[index] if index < len(starts) else Position(1, 1)
-            converter = _Converter(path, start)
+            converter = _Converter(path)
             data = converter.convert(node, start)
             problems.extend(converter.problems)
             if not converter.fatal:
@@ -105,7 +104,6 @@ def locate(node: Any, start: Position, loc: Loc) -> Located:
     resource spells the keys of its ``prometheus/v1`` twin that way.
     """
     key_pos = value_pos = start
-    found = 0
     current = node
     for part in loc:
         if isinstance(current, CommentedMap) and isinstance(part, str):
@@ -122,8 +120,7 @@ def locate(node: Any, start: Position, loc: Loc) -> Located:
             current = current[part]
         else:
             break
-        found += 1
-    return Located(key=key_pos, value=value_pos, found=found)
+    return Located(key=key_pos, value=value_pos)
 
 
 def _flow_depth(text: str) -> int:
@@ -154,7 +151,7 @@ def _camel(name: str) -> str:
 class _Converter:
     """Turns a ruamel tree into plain data, reporting what plain data cannot hold."""
 
-    def __init__(self, path: str, start: Position) -> None:
+    def __init__(self, path: str) -> None:
         self.path = path
         self.problems: list[Problem] = []
         self.fatal = False
