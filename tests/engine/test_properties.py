@@ -128,6 +128,32 @@ def test_it_evaluates_incrementally_as_in_full(data: st.DataObject, objs: list[O
             value[:, i] = np.nan
 
 
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), objs=st.lists(objectives(), min_size=1, max_size=4))
+def test_it_warms_up_from_history_as_if_each_minute_was_appended(
+    data: st.DataObject, objs: list[Objective]
+) -> None:
+    start = data.draw(evaluation_times()) - 60 * 5000
+    n_minutes = data.draw(st.integers(0, 5000))
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    total = rng.integers(0, 5, size=(len(objs), n_minutes + 1)).astype(np.float64)
+    good = np.minimum(total, rng.integers(0, 5, size=total.shape)).astype(np.float64)
+    value = rng.integers(0, 10, size=total.shape).astype(np.float64)
+    value[rng.random(total.shape) < 0.3] = np.nan
+    h = slice(0, n_minutes)
+
+    warm = IncrementalEvaluator.from_history(objs, start, good[:, h], total[:, h], value[:, h])
+    at = start + 60 * n_minutes
+    for k, obj in enumerate(objs):
+        expected = evaluate(Series(start, good[k, h], total[k, h], value[k, h]), obj, at=at)
+        _assert_same(warm.evaluate().row(k), expected, obj)
+    # ... and carries on like an evaluator that appended every minute.
+    warm.append(at, good[:, -1], total[:, -1], value[:, -1])
+    for k, obj in enumerate(objs):
+        expected = evaluate(Series(start, good[k], total[k], value[k]), obj, at=at + 60)
+        _assert_same(warm.evaluate().row(k), expected, obj)
+
+
 def _assert_same(actual: object, expected: object, objective: Objective) -> None:
     if objective.budgeting is not Budgeting.RATIO_TIMESLICES:
         assert actual == expected

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -32,7 +33,8 @@ import numpy.typing as npt
 from ekkyo.engine.buckets import MINUTE, FloatArray, IntArray
 from ekkyo.engine.burn import BURN_WINDOWS
 from ekkyo.engine.calendar import Period, max_period_s, period_containing
-from ekkyo.engine.evaluation import check_at, evaluate_block
+from ekkyo.engine.evaluation import CHUNK_ELEMENTS, check_at, evaluate_block
+from ekkyo.engine.kernels import suffix_sums
 from ekkyo.engine.model import Budgeting, CalendarWindow, Objective, RollingWindow
 from ekkyo.engine.result import ResultBlock, assemble
 
@@ -165,6 +167,76 @@ class IncrementalEvaluator:
         self._inverse[np.array(order, dtype=np.int64)] = np.arange(n)
         self._reordered = not np.array_equal(self._inverse, np.arange(n))
 
+    @classmethod
+    def from_history(
+        cls,
+        objectives: Sequence[Objective],
+        start: int,
+        good2d: npt.ArrayLike,
+        total2d: npt.ArrayLike,
+        value2d: npt.ArrayLike | None = None,
+    ) -> IncrementalEvaluator:
+        """An evaluator that has appended every minute of an ``(N, n)`` history at once.
+
+        The state equals appending the n minutes one by one from ``start`` (a worker's warm
+        start), computed in one vectorised pass over the history.
+        """
+        evaluator = cls(objectives, start)
+        good = np.asarray(good2d, dtype=np.float64)
+        total = np.asarray(total2d, dtype=np.float64)
+        n_rows = len(evaluator.objectives)
+        if good.ndim != 2 or good.shape != total.shape or good.shape[0] != n_rows:
+            raise ValueError(f"history arrays must be ({n_rows}, minutes) and of equal shapes")
+        value = None if value2d is None else np.asarray(value2d, dtype=np.float64)
+        if value is not None and value.shape != good.shape:
+            raise ValueError("value2d must have the shape of good2d")
+        evaluator._load(good, total, value)
+        return evaluator
+
+    def _load(self, good: FloatArray, total: FloatArray, value: FloatArray | None) -> None:
+        minutes = good.shape[1]
+        if minutes == 0:
+            return
+        self.end = self.start + minutes * MINUTE
+        for cw, (rows, _) in self._calendars.items():
+            self._calendars[cw] = (rows, period_containing(cw, self.end - MINUTE))
+        # Column where each window starts, in minutes from `start`.
+        burn_cols = np.clip(minutes - _BURN_MINUTES, 0, minutes)
+        slo_cols = np.clip(minutes - self._rolling_s // MINUTE, 0, minutes)
+        for rows, period in self._calendars.values():
+            slo_cols[rows] = np.clip(-((self.start - period.start) // MINUTE), 0, minutes)
+
+        nv = len(self._vec_users)
+        step = max(1, CHUNK_ELEMENTS // minutes)
+        for c0 in range(0, nv, step):
+            c1 = min(nv, c0 + step)
+            users = self._vec_users[c0:c1]
+            g = np.nan_to_num(good[users], nan=0.0)
+            t = np.nan_to_num(total[users], nan=0.0)
+            v = np.full(g.shape, np.nan) if value is None else value[users]
+            eg, et = self._events(g, t, v, slice(c0, c1))
+            starts = np.concatenate([burn_cols, slo_cols[c0:c1]])
+            sums_g, sums_t = suffix_sums(eg, starts), suffix_sums(et, starts)
+            n_burn = len(burn_cols)
+            self._burn_good[:, c0:c1] = sums_g[:, :n_burn].T
+            self._burn_total[:, c0:c1] = sums_t[:, :n_burn].T
+            own = n_burn + np.arange(c1 - c0)
+            self._good[c0:c1] = sums_g[np.arange(c1 - c0), own]
+            self._total[c0:c1] = sums_t[np.arange(c1 - c0), own]
+            for grp in self._groups:
+                a, b = max(grp.a, c0), min(grp.b, c1)
+                if a >= b:
+                    continue
+                ms = np.arange(max(0, minutes - grp.ring_len), minutes)
+                grp.ring_good[ms % grp.ring_len, a - grp.a : b - grp.a] = eg[a - c0 : b - c0, ms].T
+                grp.ring_total[ms % grp.ring_len, a - grp.a : b - grp.a] = et[a - c0 : b - c0, ms].T
+        for fb in self._fallbacks:
+            ms = np.arange(max(0, minutes - fb.ring_len), minutes)
+            fb.ring_good[ms % fb.ring_len] = np.nan_to_num(good[fb.users][:, ms].T, nan=0.0)
+            fb.ring_total[ms % fb.ring_len] = np.nan_to_num(total[fb.users][:, ms].T, nan=0.0)
+            if value is not None:
+                fb.ring_value[ms % fb.ring_len] = value[fb.users][:, ms].T
+
     # -- appending -------------------------------------------------------------------------
 
     def append(
@@ -192,7 +264,8 @@ class IncrementalEvaluator:
             raise ValueError(f"append needs arrays of length {n}, one per objective")
         self.advance_to(t)
         m = (t - self.start) // MINUTE
-        eg, et = self._events(good_a, total_a, value_a)
+        users = self._vec_users
+        eg, et = self._events(good_a[users], total_a[users], value_a[users])
         self._push(m, t, eg, et)
         for fb in self._fallbacks:
             r = m % fb.ring_len
@@ -231,24 +304,34 @@ class IncrementalEvaluator:
         self.end = t
 
     def _events(
-        self, good: FloatArray, total: FloatArray, value: FloatArray
+        self,
+        g: FloatArray,
+        t: FloatArray,
+        v: FloatArray,
+        rows: slice = slice(None),
     ) -> tuple[FloatArray, FloatArray]:
-        """Per-row events of one minute, the same arithmetic as the full evaluation."""
-        g = good[self._vec_users]
-        t = total[self._vec_users]
+        """Events of vectorised rows ``rows`` (internal order), the full evaluation's arithmetic.
+
+        ``g``, ``t``, ``v`` are those rows' counts and values: ``(k,)`` for one minute or
+        ``(k, m)`` for m minutes.
+        """
+
+        def per_row(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
+            return a[rows] if g.ndim == 1 else a[rows, None]
+
         has = t > 0
         ratio = np.divide(g, t, out=np.zeros_like(g), where=has)
-        eg = np.where(self._is_ts, has & (ratio >= self._slice_target), g)
-        eg = np.where(self._is_rts, ratio, eg)
-        et = np.where(self._is_ts | self._is_rts, has, t).astype(np.float64)
+        is_ts, is_rts = per_row(self._is_ts), per_row(self._is_rts)
+        eg = np.where(is_ts, has & (ratio >= per_row(self._slice_target)), g)
+        eg = np.where(is_rts, ratio, eg)
+        et = np.where(is_ts | is_rts, has, t)
         if self._any_threshold:
-            v = value[self._vec_users]
+            thr = per_row(self._thr)
             with np.errstate(invalid="ignore"):
-                sat = np.choose(
-                    self._op, [v < self._thr, v <= self._thr, v > self._thr, v >= self._thr]
-                )
-            eg = np.where(self._is_threshold, sat, eg)
-            et = np.where(self._is_threshold, ~np.isnan(v), et)
+                sat = np.choose(per_row(self._op), [v < thr, v <= thr, v > thr, v >= thr])
+            is_threshold = per_row(self._is_threshold)
+            eg = np.where(is_threshold, sat, eg)
+            et = np.where(is_threshold, ~np.isnan(v), et)
         return eg.astype(np.float64), et.astype(np.float64)
 
     def _roll_calendars(self, t: int) -> None:
