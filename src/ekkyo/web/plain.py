@@ -15,7 +15,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-# The largest "in N" a reader can still picture; finer targets are rounded to it.
+# The finest power of ten for "K in 10^d"; finer shares become an approximate "1 in N".
 _MAX_DIGITS = 6
 
 
@@ -55,8 +55,8 @@ def allowance(target: float, length_s: int) -> Allowance:
         bad = budget * out_of
         if bad == bad.to_integral_value() and bad >= 1:
             return Allowance(downtime, int(bad), out_of)
-    out_of = 10**_MAX_DIGITS
-    return Allowance(downtime, max(1, round(budget * out_of)), out_of, exact=False)
+    # Beyond a million, "1 in N" rounded reads better than an exact "27 in 100,000,000".
+    return Allowance(downtime, 1, round(inverse), exact=False)
 
 
 def format_duration(seconds: float) -> str:

@@ -6,6 +6,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import template
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
 from ekkyo.accounts.models import Role
@@ -77,3 +79,16 @@ def query(context: template.Context, **changes: Any) -> str:
         params[key] = value
     kept = {k: v for k, v in params.items() if v not in ("", None)}
     return "?" + urlencode(kept) if kept else "?"
+
+
+@register.filter
+def diff_lines(diff: str) -> SafeString:
+    """A unified diff with added and removed lines marked (text, not only colour: +/-)."""
+
+    def kind(line: str) -> str:
+        if line.startswith(("+++", "---")):
+            return "file"
+        return {"+": "add", "-": "del", "@": "hunk"}.get(line[:1], "same")
+
+    lines = diff.splitlines()
+    return format_html_join("\n", '<span class="{}">{}</span>', ((kind(x), x) for x in lines))
