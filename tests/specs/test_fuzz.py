@@ -63,7 +63,18 @@ WORDS = sorted(
     }
 )
 VALUES = st.sampled_from(
-    ["openslo/v1", "prometheus/v1", "28d", "1M", "Occurrences", "Timeslices", "x", "UTC"]
+    [
+        "openslo/v1",
+        "prometheus/v1",
+        "sloth.slok.dev/v1",
+        "PrometheusServiceLevel",
+        "28d",
+        "1M",
+        "Occurrences",
+        "Timeslices",
+        "x",
+        "UTC",
+    ]
 )
 leaves = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8) | VALUES
 trees = st.recursive(
