@@ -258,3 +258,12 @@ def test_it_describes_the_body_in_the_openapi_document(client, member):
         "total",
         "value",
     }
+
+
+def test_it_finds_an_slo_created_right_after_a_push_named_it(client, member):
+    before = _post(client, {"buckets": [_ok("checkout-new")]}, member)
+    ratio_slo("checkout-new")
+
+    after = _post(client, {"buckets": [_ok("checkout-new")]}, member)
+
+    assert (before.status_code, after.status_code) == (422, 200)

@@ -93,6 +93,13 @@ _MAX_ENTRIES = 50_000
 DIRECTORY_TTL_S = 2.0
 
 
+def forget_cached_slos() -> None:
+    """Empty this process's SLO cache (tests; and after catalog changes in-process)."""
+    with _lock:
+        _directory.clear()
+        _layouts.clear()
+
+
 def lookup_targets(names: set[str]) -> dict[str, push.SloTarget]:
     """The SLOs named in a push, with their series layout."""
     now = time.monotonic()
