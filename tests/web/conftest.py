@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -158,25 +159,41 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright, for one test module.
+
+    Playwright's sync API keeps an asyncio loop running in this thread, and Django refuses
+    ORM calls while one runs.  The tests and the live server only touch the database
+    between browser steps, never concurrently from that loop, so the check is lifted for
+    the module's lifetime only (module scope keeps it out of every other test).
+    """
     from tests.conftest import require_binary
 
     executable = require_binary("chromium", "apt-get install chromium")
     from playwright.sync_api import sync_playwright
 
-    # Playwright's sync API runs an event loop; Django refuses ORM calls in async contexts
-    # unless told this test process is fine with it.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
 def browser_page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    # No request may leave the machine: the pages need nothing but the live server.
+    context.route(
+        re.compile(r"^(?!http://(localhost|127\.0\.0\.1)[:/]).*"), lambda route: route.abort()
+    )
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page

@@ -31,13 +31,14 @@
   var font = getComputedStyle(document.body).fontFamily;
   function layout(extra) {
     var base = {
-      margin: { l: 60, r: 16, t: 12, b: 40 },
+      margin: { l: 72, r: 16, t: 12, b: 40 },
       font: { family: font, size: 12 },
       legend: { orientation: "h", y: -0.18 },
       hovermode: "x unified",
       paper_bgcolor: "#ffffff",
       plot_bgcolor: "#ffffff",
-      xaxis: { type: "date", gridcolor: "#eceff1" },
+      // Numeric dates read the same in every language (plotly's month names are English).
+      xaxis: { type: "date", gridcolor: "#eceff1", tickformat: "%m/%d", hoverformat: "%Y-%m-%d %H:%M" },
       yaxis: { gridcolor: "#eceff1", zerolinecolor: "#9aa0a6" }
     };
     Object.keys(extra).forEach(function (k) {
@@ -95,7 +96,8 @@
       });
     });
     return plot(o.index, "burn-now", traces, layout({
-      xaxis: { type: "category" }, yaxis: { title: { text: labels.burn } }, hovermode: "closest"
+      xaxis: { type: "category", tickformat: "", hoverformat: "" },
+      yaxis: { title: { text: labels.burn } }, hovermode: "closest"
     }));
   }
 
