@@ -114,7 +114,7 @@ def test_it_names_the_index_field_and_reason_of_a_bad_item(client, member, item,
 
     assert response.status_code == 422
     error = response.json()["error"]
-    assert error["code"] == "invalid_buckets"
+    assert error["code"] == "invalid_request"
     assert [(d["index"], d["field"]) for d in error["details"]] == [(1, field)]
     assert message in error["details"][0]["message"]
 

@@ -182,8 +182,8 @@ def _parse(request: HttpRequest) -> Any:
 )
 def push_buckets(request: HttpRequest) -> Any:
     user = request.auth  # type: ignore[attr-defined]
-    role = role_of(user)
-    if role not in (Role.MEMBER, Role.ADMIN):
+    allowed = editable_team_ids(user)  # None: every team (admins)
+    if allowed is not None and not allowed and role_of(user) != Role.MEMBER:
         raise ApiError(
             403, "forbidden", "Viewers cannot push buckets: members of the SLO's team can."
         )
@@ -194,11 +194,9 @@ def push_buckets(request: HttpRequest) -> Any:
     except push.PushTooLarge as exc:
         raise ApiError(413, "payload_too_large", str(exc)) from None
     except push.PushInvalid as exc:
-        raise ApiError(422, "invalid_buckets", exc.message, exc.details) from None
-    if role != Role.ADMIN:
-        allowed = editable_team_ids(user) or set()
-        used = {(slo_id, _key) for slo_id, _key in columns.series}
-        used_ids = {slo_id for slo_id, _ in used}
+        raise ApiError(422, "invalid_request", exc.message, exc.details) from None
+    if allowed is not None:
+        used_ids = {slo_id for slo_id, _key in columns.series}
         forbidden = sorted(
             t.name for t in targets.values() if t.id in used_ids and t.team_id not in allowed
         )

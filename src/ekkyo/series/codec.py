@@ -67,8 +67,12 @@ class Columns:
 
 def encode_columns(cols: Columns) -> bytes:
     """The uncompressed, deterministic byte form of ``cols`` (hash it for idempotency)."""
+    # The series table goes in as arrays (slo id, index into the distinct keys): a push
+    # to 1,000 SLOs has 1,000 series, too many to spell out as JSON on the hot path.
+    keys: dict[str, int] = {}
+    key_index = [keys.setdefault(key, len(keys)) for _, key in cols.series]
     header = json.dumps(
-        {"v": _BATCH_VERSION, "n": len(cols), "series": [list(s) for s in cols.series]},
+        {"v": _BATCH_VERSION, "n": len(cols), "s": len(cols.series), "keys": list(keys)},
         separators=(",", ":"),
         ensure_ascii=False,
     ).encode("utf-8")
@@ -76,6 +80,8 @@ def encode_columns(cols: Columns) -> bytes:
         (
             struct.pack("<I", len(header)),
             header,
+            np.fromiter((slo for slo, _ in cols.series), "<i8", len(cols.series)).tobytes(),
+            np.array(key_index, "<u4").tobytes(),
             np.ascontiguousarray(cols.index, "<u4").tobytes(),
             np.ascontiguousarray(cols.t // 60, "<i4").tobytes(),
             np.ascontiguousarray(cols.good, "<f8").tobytes(),
@@ -102,21 +108,24 @@ def decode_payload(blob: bytes | memoryview) -> Columns:
         raise CodecError(f"not a batch payload: {exc}") from None
     if header.get("v") != _BATCH_VERSION:
         raise CodecError(f"unknown batch payload version {header.get('v')!r}")
-    n = int(header["n"])
+    n, n_series = int(header["n"]), int(header["s"])
     pos = 4 + hlen
 
-    def take(dtype: str, size: int) -> npt.NDArray[np.generic]:
+    def take(dtype: str, count: int) -> npt.NDArray[np.generic]:
         nonlocal pos
-        arr = np.frombuffer(raw, dtype=dtype, count=n, offset=pos)
-        pos += n * size
+        arr = np.frombuffer(raw, dtype=dtype, count=count, offset=pos)
+        pos += count * arr.dtype.itemsize
         return arr
 
-    index = take("<u4", 4).astype(np.uint32)
-    t = take("<i4", 4).astype(np.int64) * 60
-    good = take("<f8", 8).astype(np.float64)
-    total = take("<f8", 8).astype(np.float64)
-    value = take("<f8", 8).astype(np.float64)
-    series = [(int(s[0]), str(s[1])) for s in header["series"]]
+    slo_ids = take("<i8", n_series).tolist()
+    key_index = take("<u4", n_series).tolist()
+    index = take("<u4", n).astype(np.uint32)
+    t = take("<i4", n).astype(np.int64) * 60
+    good = take("<f8", n).astype(np.float64)
+    total = take("<f8", n).astype(np.float64)
+    value = take("<f8", n).astype(np.float64)
+    keys = header["keys"]
+    series = [(slo, keys[k]) for slo, k in zip(slo_ids, key_index, strict=True)]
     return Columns(series, index, t, good, total, value)
 
 
