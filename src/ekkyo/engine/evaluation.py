@@ -17,7 +17,7 @@ from ekkyo.engine.series import Series
 
 # Rows are processed in chunks so temporaries (threshold events, per-minute slice flags)
 # stay around this many elements, i.e. cache-sized, whatever the number of SLOs.
-CHUNK_ELEMENTS = 1 << 21
+CHUNK_ELEMENTS = 1 << 18
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,9 @@ def evaluate_block(
 
     sums_g = np.zeros((rows, len(win_starts)))
     sums_t = np.zeros((rows, len(win_starts)))
-    chunk = max(1, CHUNK_ELEMENTS // max(1, end - lo))
+    # Occurrences of a ratio SLI makes no temporaries: one pass over all rows is fastest.
+    plain = objective.budgeting is Budgeting.OCCURRENCES and objective.threshold is None
+    chunk = rows if plain else max(1, CHUNK_ELEMENTS // max(1, end - lo))
     for r0 in range(0, rows, chunk):
         r1 = min(rows, r0 + chunk)
         if objective.threshold is not None:
