@@ -145,13 +145,25 @@ def write_openmetrics(path: Path, series: Iterable[PromSeries]) -> Path:
     return path
 
 
-def create_blocks(openmetrics_path: Path, data_dir: Path, promtool: str = "promtool") -> None:
+def create_blocks(
+    openmetrics_path: Path,
+    data_dir: Path,
+    promtool: str = "promtool",
+    max_block_duration: str | None = None,
+) -> None:
+    """``promtool tsdb create-blocks-from openmetrics``.
+
+    promtool reads its whole input once per block it writes (2 hours by default): for
+    days of data pass a longer ``max_block_duration`` such as ``"744h"``.
+    """
     data_dir.mkdir(parents=True, exist_ok=True)
+    longer = [f"--max-block-duration={max_block_duration}"] if max_block_duration else []
     done = subprocess.run(
         [
             promtool,
             "tsdb",
             "create-blocks-from",
+            *longer,
             "openmetrics",
             "-q",
             str(openmetrics_path),
@@ -181,6 +193,7 @@ def start_prometheus(
     extra_args: Sequence[str] = (),
     scheme: str = "http",
     ready_auth: tuple[str, str] | None = None,
+    max_block_duration: str | None = "744h",
     prometheus: str = "prometheus",
     promtool: str = "promtool",
 ) -> RunningPrometheus:
@@ -193,7 +206,7 @@ def start_prometheus(
     workdir.mkdir(parents=True, exist_ok=True)
     data_dir = workdir / "data"
     om = openmetrics_file or write_openmetrics(workdir / "input.om", series)
-    create_blocks(om, data_dir, promtool)
+    create_blocks(om, data_dir, promtool, max_block_duration)
     config = workdir / "prometheus.yml"
     config.write_text(
         "global:\n  scrape_interval: 1h\n  evaluation_interval: 1h\nscrape_configs: []\n"

@@ -11,12 +11,14 @@ import numpy as np
 import pytest
 
 from ekkyo.engine.buckets import Buckets
-from ekkyo.sources.errors import SourceConfigError
+from ekkyo.sources.errors import SourceConfigError, SourceResponseError
 from ekkyo.sources.prometheus import (
     PrometheusClient,
+    RatioQueries,
     backfill,
     iter_backfill,
     pull_ratio,
+    pull_ratios,
     pull_values,
 )
 from tests.sources.promserver import (
@@ -262,3 +264,32 @@ def test_it_splits_a_range_longer_than_prometheus_allows_in_one_request(client):
 def test_it_backfills_threshold_values_in_chunks(client):
     b = backfill(client, query="latency_p95_seconds", start=T0, end=T0 + 60 * N, chunk_minutes=4)
     np.testing.assert_allclose(b.value, [0.1 + 0.01 * j for j in range(N)])
+
+
+def test_it_pulls_many_slis_together_with_the_same_counts_as_one_by_one(client):
+    slis = [
+        RatioQueries(total="http_total", bad='http_total{code="500"}'),
+        RatioQueries(total="pods_total", good='pods_total{pod="a"}'),
+        RatioQueries(total="gappy_total", good="gappy_total"),
+    ]
+    together = pull_ratios(client, slis, start=T0, end=T0 + 60 * N)
+    for sli, got in zip(slis, together, strict=True):
+        alone = pull_ratio(
+            client, total=sli.total, good=sli.good, bad=sli.bad, start=T0, end=T0 + 60 * N
+        )
+        assert isinstance(got, Buckets)
+        assert got.t.tolist() == alone.t.tolist()
+        assert got.good.tolist() == alone.good.tolist()
+        assert got.total.tolist() == alone.total.tolist()
+
+
+def test_it_fails_only_the_sli_whose_query_is_broken(client):
+    slis = [
+        RatioQueries(total="steady_total", good="steady_total"),
+        RatioQueries(total="sum(steady_total", good="steady_total"),
+    ]
+    ok, broken = pull_ratios(client, slis, start=T0, end=T0 + 60 * N)
+    assert isinstance(ok, Buckets)
+    assert ok.total.tolist() == STEADY
+    assert isinstance(broken, SourceResponseError)
+    assert "parse error" in str(broken)

@@ -22,13 +22,14 @@ values across chunks, so chunking never changes a count.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ekkyo.engine.buckets import MINUTE, Buckets
-from ekkyo.sources.errors import SourceConfigError
+from ekkyo.sources.errors import SourceConfigError, SourceError
+from ekkyo.sources.prometheus_batch import Result, fetch_many
 from ekkyo.sources.prometheus_client import (
     MAX_POINTS_PER_SERIES,
     PrometheusClient,
@@ -49,12 +50,14 @@ __all__ = [
     "DEFAULT_BASELINE_S",
     "DEFAULT_CHUNK_MINUTES",
     "PrometheusClient",
+    "RatioQueries",
     "Series",
     "backfill",
     "client_from_connection_details",
     "iter_backfill",
     "metric_source_query",
     "pull_ratio",
+    "pull_ratios",
     "pull_values",
 ]
 
@@ -134,6 +137,54 @@ def _plan(start: int, end: int, chunk_minutes: int, baseline_s: int) -> list[_Ch
     return chunks
 
 
+@dataclass(frozen=True)
+class RatioQueries:
+    """The PromQL of a ratio SLI: ``total`` and exactly one of ``good`` and ``bad``."""
+
+    total: str
+    good: str | None = None
+    bad: str | None = None
+    counter: bool = True
+
+    def __post_init__(self) -> None:
+        if (self.good is None) == (self.bad is None):
+            raise SourceConfigError("give exactly one of the good and bad queries")
+
+
+class _RatioPull:
+    """One ratio SLI being pulled: its queries and their counter state across chunks."""
+
+    def __init__(self, sli: RatioQueries) -> None:
+        # The total query says when the data began (see prometheus_counts).
+        self.data_start = DataStart()
+        self.total = _Query.of(sli.total, sli.counter, self.data_start, "total")
+        self.part_is_bad = sli.bad is not None
+        part = sli.bad if sli.bad is not None else sli.good
+        assert part is not None
+        self.part = _Query.of(
+            part, sli.counter, self.data_start, "bad" if self.part_is_bad else "good"
+        )
+        self.error: SourceError | None = None
+
+    def exprs(self) -> tuple[str, str]:
+        return self.total.expr, self.part.expr
+
+    def step(self, chunk: _Chunk, results: dict[str, Result]) -> Buckets | SourceError:
+        total_series, part_series = results[self.total.expr], results[self.part.expr]
+        for got in (total_series, part_series):
+            if isinstance(got, SourceError):
+                self.error = got
+                return got
+        assert not isinstance(total_series, SourceError)
+        assert not isinstance(part_series, SourceError)
+        self.data_start.observe(total_series)
+        total = MinuteCounts.zeros(chunk.start, chunk.minutes)
+        part = MinuteCounts.zeros(chunk.start, chunk.minutes)
+        self.total.feed(total_series, total)
+        self.part.feed(part_series, part)
+        return _ratio_buckets(total, part, self.part_is_bad)
+
+
 def _ratio_buckets(total: MinuteCounts, part: MinuteCounts, part_is_bad: bool) -> Buckets:
     idx = np.flatnonzero(total.present)
     tot = np.maximum(total.sums[idx], 0.0)
@@ -145,37 +196,30 @@ def _ratio_buckets(total: MinuteCounts, part: MinuteCounts, part_is_bad: bool) -
     return Buckets.counts(total.start + MINUTE * idx, good, tot)
 
 
-def _iter_ratio(
+def _iter_ratios(
     client: PrometheusClient,
-    *,
-    good: str | None,
-    bad: str | None,
-    total: str,
-    counter: bool,
+    slis: Sequence[RatioQueries],
     start: TimeLike,
     end: TimeLike,
     chunk_minutes: int,
     baseline_s: int,
-) -> Iterator[tuple[Buckets, int]]:
-    if (good is None) == (bad is None):
-        raise SourceConfigError("give exactly one of the good and bad queries")
+) -> Iterator[tuple[list[Buckets | SourceError], int]]:
     s, e = _snap(start, end)
-    data_start = DataStart()
-    total_q = _Query.of(total, counter, data_start, "total")
-    part_is_bad = bad is not None
-    part_expr = bad if bad is not None else good
-    assert part_expr is not None
-    part_q = _Query.of(part_expr, counter, data_start, "bad" if part_is_bad else "good")
+    pulls = [_RatioPull(sli) for sli in slis]
     for chunk in _plan(s, e, chunk_minutes, baseline_s):
-        total_series = client.query_range(total_q.expr, chunk.query_from, chunk.end, MINUTE)
-        part_series = client.query_range(part_q.expr, chunk.query_from, chunk.end, MINUTE)
-        # The total query says when the data began (see prometheus_counts).
-        data_start.observe(total_series)
-        total_counts = MinuteCounts.zeros(chunk.start, chunk.minutes)
-        part_counts = MinuteCounts.zeros(chunk.start, chunk.minutes)
-        total_q.feed(total_series, total_counts)
-        part_q.feed(part_series, part_counts)
-        yield _ratio_buckets(total_counts, part_counts, part_is_bad), chunk.minutes
+        live = [p for p in pulls if p.error is None]
+        results = fetch_many(
+            client, [x for p in live for x in p.exprs()], chunk.query_from, chunk.end, MINUTE
+        )
+        # An SLI that failed once stays failed: its counters lost their baseline.
+        yield [p.step(chunk, results) if p.error is None else p.error for p in pulls], chunk.minutes
+
+
+def _single(parts: list[Buckets | SourceError]) -> Buckets:
+    (got,) = parts
+    if isinstance(got, SourceError):
+        raise got
+    return got
 
 
 def _iter_values(
@@ -214,22 +258,32 @@ def pull_ratio(
 
     Give exactly one of ``good`` and ``bad``; with ``bad``, good = total - bad.
     """
-    return Buckets.concat(
-        [
-            b
-            for b, _ in _iter_ratio(
-                client,
-                good=good,
-                bad=bad,
-                total=total,
-                counter=counter,
-                start=start,
-                end=end,
-                chunk_minutes=MAX_POINTS_PER_SERIES,
-                baseline_s=baseline_s,
-            )
-        ]
-    )
+    sli = RatioQueries(total=total, good=good, bad=bad, counter=counter)
+    parts = _iter_ratios(client, [sli], start, end, MAX_POINTS_PER_SERIES, baseline_s)
+    return Buckets.concat([_single(p) for p, _ in parts])
+
+
+def pull_ratios(
+    client: PrometheusClient,
+    slis: Sequence[RatioQueries],
+    *,
+    start: TimeLike,
+    end: TimeLike,
+    baseline_s: int = DEFAULT_BASELINE_S,
+) -> list[Buckets | SourceError]:
+    """:func:`pull_ratio` for many SLIs at once, in as few requests as possible.
+
+    The worker's tick: the queries of all SLIs go to Prometheus together (see
+    :mod:`ekkyo.sources.prometheus_batch`).  Returns one item per SLI, in order: its
+    buckets, or the error that stopped it, so one broken query never fails the others.
+    """
+    chunks = list(_iter_ratios(client, slis, start, end, MAX_POINTS_PER_SERIES, baseline_s))
+    out: list[Buckets | SourceError] = []
+    for i in range(len(slis)):
+        got = [parts[i] for parts, _ in chunks]
+        error = next((g for g in got if isinstance(g, SourceError)), None)
+        out.append(error or Buckets.concat([g for g in got if isinstance(g, Buckets)]))
+    return out
 
 
 def pull_values(client: PrometheusClient, query: str, start: TimeLike, end: TimeLike) -> Buckets:
@@ -272,16 +326,10 @@ def iter_backfill(
     elif total is None:
         raise SourceConfigError("give a total query (ratio SLI) or a query (threshold SLI)")
     else:
-        parts = _iter_ratio(
-            client,
-            good=good,
-            bad=bad,
-            total=total,
-            counter=counter,
-            start=s,
-            end=e,
-            chunk_minutes=chunk_minutes,
-            baseline_s=baseline_s,
+        sli = RatioQueries(total=total, good=good, bad=bad, counter=counter)
+        parts = (
+            (_single(p), minutes)
+            for p, minutes in _iter_ratios(client, [sli], s, e, chunk_minutes, baseline_s)
         )
     done = 0
     if progress is not None:

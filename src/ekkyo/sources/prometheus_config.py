@@ -16,6 +16,7 @@ for mounted Kubernetes secrets) that holds them, and a secret written inline is 
         insecureSkipVerify: false
         headers: {X-Scope-OrgID: team-a}       # not for secrets
         timeout: 10s
+        compression: false                     # true asks for gzip (slow links)
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ _KNOWN = frozenset(
         "insecureSkipVerify",
         "headers",
         "timeout",
+        "compression",
     }
 )
 _INLINE_SECRETS = {
@@ -103,8 +105,12 @@ def client_from_connection_details(
     insecure = details.get("insecureSkipVerify", False)
     if not isinstance(insecure, bool):
         raise SourceConfigError(f"{where}.insecureSkipVerify: must be true or false")
+    compression = details.get("compression", False)
+    if not isinstance(compression, bool):
+        raise SourceConfigError(f"{where}.compression: must be true or false")
     return PrometheusClient(
         url,
+        compression=compression,
         bearer_token=token,
         basic_auth=basic,
         ca_file=ca_file,
