@@ -6,7 +6,14 @@ import httpx
 import pytest
 
 from ekkyo.sources.errors import SourceConfigError
-from ekkyo.sources.prometheus_config import client_from_connection_details, metric_source_query
+from ekkyo.sources.prometheus_config import (
+    RatioQueries,
+    ThresholdQuery,
+    client_from_connection_details,
+    client_from_data_source,
+    metric_source_query,
+    read_indicator,
+)
 
 T0 = 1_699_999_980
 EMPTY = {"status": "success", "data": {"resultType": "matrix", "result": []}}
@@ -102,3 +109,89 @@ def test_it_reads_the_query_of_a_metric_source():
 def test_it_refuses_a_metric_source_without_a_query(spec):
     with pytest.raises(SourceConfigError, match="query"):
         metric_source_query(spec)
+
+
+def _ms(query: str, ref: str | None = "prom") -> dict[str, object]:
+    source: dict[str, object] = {"type": "prometheus", "spec": {"query": query}}
+    if ref is not None:
+        source["metricSourceRef"] = ref
+    return {"metricSource": source}
+
+
+def test_it_reads_the_queries_of_a_ratio_indicator():
+    got = read_indicator(
+        {"ratioMetric": {"counter": True, "bad": _ms("errors_total"), "total": _ms("all_total")}}
+    )
+    assert got == RatioQueries(
+        total="all_total", bad="errors_total", counter=True, data_source_ref="prom"
+    )
+
+
+def test_it_reads_counter_false():
+    got = read_indicator(
+        {"ratioMetric": {"counter": False, "good": _ms("ok"), "total": _ms("all")}}
+    )
+    assert isinstance(got, RatioQueries)
+    assert got.counter is False
+
+
+def test_it_reads_the_query_of_a_threshold_indicator():
+    got = read_indicator({"thresholdMetric": _ms("p95_seconds", ref=None)})
+    assert got == ThresholdQuery("p95_seconds", None)
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ({}, "spec: exactly one of ratioMetric or thresholdMetric"),
+        ({"ratioMetric": {"total": _ms("a")}}, "spec.ratioMetric: give exactly one of good"),
+        ({"ratioMetric": {"good": _ms("a")}}, "spec.ratioMetric.total: required"),
+        (
+            {"ratioMetric": {"counter": "yes", "good": _ms("a"), "total": _ms("b")}},
+            "spec.ratioMetric.counter",
+        ),
+        (
+            {"ratioMetric": {"good": _ms("a", "x"), "total": _ms("b", "y")}},
+            "same metricSourceRef",
+        ),
+        (
+            {"ratioMetric": {"good": _ms(" "), "total": _ms("b")}},
+            "spec.ratioMetric.good.metricSource.spec.query",
+        ),
+        (
+            {
+                "ratioMetric": {
+                    "good": {"metricSource": {"type": "NewRelic", "spec": {"nrql": "x"}}},
+                    "total": _ms("b"),
+                }
+            },
+            "spec.ratioMetric.good.metricSource.type: expected Prometheus",
+        ),
+        ({"ratioMetric": {"raw": _ms("r")}}, "spec.ratioMetric.raw"),
+    ],
+)
+def test_it_refuses_bad_indicators_naming_the_field(spec, message):
+    with pytest.raises(SourceConfigError, match=message):
+        read_indicator(spec)
+
+
+def test_it_builds_a_client_from_a_data_source_document():
+    document = {
+        "apiVersion": "openslo/v1",
+        "kind": "DataSource",
+        "metadata": {"name": "prom"},
+        "spec": {"type": "Prometheus", "connectionDetails": {"url": "http://p:9090"}},
+    }
+    with client_from_data_source(document, env={}) as client:
+        assert client.url == "http://p:9090/"
+
+
+def test_it_names_the_document_field_of_bad_connection_details():
+    document = {"kind": "DataSource", "spec": {"type": "Prometheus", "connectionDetails": {}}}
+    with pytest.raises(SourceConfigError, match=r"spec\.connectionDetails\.url"):
+        client_from_data_source(document, env={})
+
+
+def test_it_refuses_a_data_source_of_another_type():
+    with pytest.raises(SourceConfigError, match=r"spec\.type: expected Prometheus"):
+        client_from_data_source({"spec": {"type": "NewRelic"}}, env={})

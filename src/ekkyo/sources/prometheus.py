@@ -37,7 +37,14 @@ from ekkyo.sources.prometheus_client import (
     TimeLike,
     unix_seconds,
 )
-from ekkyo.sources.prometheus_config import client_from_connection_details, metric_source_query
+from ekkyo.sources.prometheus_config import (
+    RatioQueries,
+    ThresholdQuery,
+    client_from_connection_details,
+    client_from_data_source,
+    metric_source_query,
+    read_indicator,
+)
 from ekkyo.sources.prometheus_counts import (
     CounterIncreases,
     DataStart,
@@ -52,13 +59,16 @@ __all__ = [
     "PrometheusClient",
     "RatioQueries",
     "Series",
+    "ThresholdQuery",
     "backfill",
     "client_from_connection_details",
+    "client_from_data_source",
     "iter_backfill",
     "metric_source_query",
     "pull_ratio",
     "pull_ratios",
     "pull_values",
+    "read_indicator",
 ]
 
 # How far before ``start`` counters are read to learn each series' value at ``start``.
@@ -135,20 +145,6 @@ def _plan(start: int, end: int, chunk_minutes: int, baseline_s: int) -> list[_Ch
         chunks.append(_Chunk(c0, c1, first))
         c0 = c1
     return chunks
-
-
-@dataclass(frozen=True)
-class RatioQueries:
-    """The PromQL of a ratio SLI: ``total`` and exactly one of ``good`` and ``bad``."""
-
-    total: str
-    good: str | None = None
-    bad: str | None = None
-    counter: bool = True
-
-    def __post_init__(self) -> None:
-        if (self.good is None) == (self.bad is None):
-            raise SourceConfigError("give exactly one of the good and bad queries")
 
 
 class _RatioPull:

@@ -1,4 +1,7 @@
-"""Prometheus settings from specs: a DataSource's ``connectionDetails`` and a metric source.
+"""Prometheus settings from specs: an SLI's queries and a DataSource's ``connectionDetails``.
+
+Specs arrive as plain mappings (parsed YAML); every error names the field, e.g.
+``spec.ratioMetric.total.metricSource.spec.query: ...``.
 
 Secrets never live in YAML: ``connectionDetails`` names an environment variable (or a file,
 for mounted Kubernetes secrets) that holds them, and a secret written inline is refused.
@@ -24,6 +27,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +57,102 @@ _INLINE_SECRETS = {
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m)$")
 
 
+@dataclass(frozen=True)
+class RatioQueries:
+    """The PromQL of a ratio SLI: ``total`` and exactly one of ``good`` and ``bad``.
+
+    ``counter`` is OpenSLO's ``ratioMetric.counter``; ``data_source_ref`` the
+    ``metricSourceRef`` naming the DataSource (``None`` when the spec gives none).
+    """
+
+    total: str
+    good: str | None = None
+    bad: str | None = None
+    counter: bool = True
+    data_source_ref: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.good is None) == (self.bad is None):
+            raise SourceConfigError("give exactly one of the good and bad queries")
+
+
+@dataclass(frozen=True)
+class ThresholdQuery:
+    """The PromQL of a threshold SLI: one value per minute."""
+
+    query: str
+    data_source_ref: str | None = None
+
+
+def read_indicator(
+    indicator_spec: Mapping[str, Any] | None, *, path: str = "spec"
+) -> RatioQueries | ThresholdQuery:
+    """The Prometheus queries of an OpenSLO SLI ``spec`` (``ratioMetric`` or ``thresholdMetric``).
+
+    ``ratioMetric.counter`` defaults to true when absent.
+    """
+    if not isinstance(indicator_spec, Mapping):
+        raise SourceConfigError(f"{path}: expected a mapping with ratioMetric or thresholdMetric")
+    ratio, threshold = indicator_spec.get("ratioMetric"), indicator_spec.get("thresholdMetric")
+    if (ratio is None) == (threshold is None):
+        raise SourceConfigError(f"{path}: exactly one of ratioMetric or thresholdMetric is needed")
+    if threshold is not None:
+        where = f"{path}.thresholdMetric.metricSource"
+        metric = threshold.get("metricSource") if isinstance(threshold, Mapping) else None
+        query, ref = read_metric_source(metric, path=where)
+        return ThresholdQuery(query, ref)
+    if not isinstance(ratio, Mapping):
+        raise SourceConfigError(f"{path}.ratioMetric: expected a mapping")
+    if ratio.get("raw") is not None:
+        raise SourceConfigError(
+            f"{path}.ratioMetric.raw: precomputed ratios are not supported for Prometheus; "
+            "give good (or bad) and total queries that count events"
+        )
+    if (ratio.get("good") is None) == (ratio.get("bad") is None):
+        raise SourceConfigError(f"{path}.ratioMetric: give exactly one of good or bad, with total")
+    if ratio.get("total") is None:
+        raise SourceConfigError(f"{path}.ratioMetric.total: required with good or bad")
+    counter = ratio.get("counter", True)
+    if not isinstance(counter, bool):
+        raise SourceConfigError(f"{path}.ratioMetric.counter: must be true or false")
+    queries: dict[str, str] = {}
+    refs: set[str | None] = set()
+    for part in ("good", "bad", "total"):
+        if ratio.get(part) is None:
+            continue
+        where = f"{path}.ratioMetric.{part}.metricSource"
+        metric = ratio[part].get("metricSource") if isinstance(ratio[part], Mapping) else None
+        queries[part], ref = read_metric_source(metric, path=where)
+        refs.add(ref)
+    if len(refs) > 1:
+        raise SourceConfigError(
+            f"{path}.ratioMetric: good/bad and total must use the same metricSourceRef, "
+            f"got {sorted(r or '' for r in refs)}"
+        )
+    return RatioQueries(
+        total=queries["total"],
+        good=queries.get("good"),
+        bad=queries.get("bad"),
+        counter=counter,
+        data_source_ref=refs.pop(),
+    )
+
+
+def read_metric_source(
+    metric_source: Mapping[str, Any] | None, *, path: str = "metricSource"
+) -> tuple[str, str | None]:
+    """``(query, metricSourceRef)`` of an OpenSLO ``metricSource`` of type Prometheus."""
+    if not isinstance(metric_source, Mapping):
+        raise SourceConfigError(f"{path}: a metricSource is required")
+    kind = metric_source.get("type")
+    if not isinstance(kind, str) or kind.lower() != "prometheus":
+        raise SourceConfigError(f"{path}.type: expected Prometheus, got {kind!r}")
+    ref = metric_source.get("metricSourceRef")
+    if ref is not None and (not isinstance(ref, str) or not ref):
+        raise SourceConfigError(f"{path}.metricSourceRef: must name a DataSource")
+    return metric_source_query(metric_source.get("spec"), field=f"{path}.spec"), ref
+
+
 def metric_source_query(spec: Mapping[str, Any] | None, field: str = "metricSource.spec") -> str:
     """The PromQL of an OpenSLO ``metricSource.spec`` (its ``query``)."""
     if not isinstance(spec, Mapping):
@@ -63,17 +163,44 @@ def metric_source_query(spec: Mapping[str, Any] | None, field: str = "metricSour
     return query
 
 
+def client_from_data_source(
+    document: Mapping[str, Any] | None,
+    *,
+    env: Mapping[str, str] | None = None,
+    transport: httpx.BaseTransport | None = None,
+) -> PrometheusClient:
+    """A :class:`PrometheusClient` for an OpenSLO ``DataSource`` document of type Prometheus."""
+    if not isinstance(document, Mapping):
+        raise SourceConfigError("DataSource: expected a mapping")
+    kind = document.get("kind")
+    if kind is not None and kind != "DataSource":
+        raise SourceConfigError(f"kind: expected DataSource, got {kind!r}")
+    spec = document.get("spec")
+    if not isinstance(spec, Mapping):
+        raise SourceConfigError("spec: a DataSource needs a spec")
+    source_type = spec.get("type")
+    if not isinstance(source_type, str) or source_type.lower() != "prometheus":
+        raise SourceConfigError(f"spec.type: expected Prometheus, got {source_type!r}")
+    return client_from_connection_details(
+        spec.get("connectionDetails"),
+        env=env,
+        transport=transport,
+        path="spec.connectionDetails",
+    )
+
+
 def client_from_connection_details(
     details: Mapping[str, Any] | None,
     *,
     env: Mapping[str, str] | None = None,
     transport: httpx.BaseTransport | None = None,
+    path: str = "connectionDetails",
 ) -> PrometheusClient:
     """A :class:`PrometheusClient` for a DataSource's ``connectionDetails``.
 
     ``env`` defaults to the process environment; errors name the field, never a secret.
     """
-    where = "connectionDetails"
+    where = path
     if not isinstance(details, Mapping):
         raise SourceConfigError(f"{where}: a Prometheus data source needs connectionDetails")
     environ = os.environ if env is None else env
