@@ -166,12 +166,15 @@ def test_it_ends_where_evaluate_stands(series, objective, back):
 
     burn = burn_rates_over_time(series, objective, times)[-1]
     expected = [result.burn_rates[w] for w in BURN]
-    assert_allclose(burn, [math.nan if x is None else x for x in expected], rtol=1e-9)
+    # RatioTimeslices sums fractional ratios: prefix-sum differences may leave ~1e-15
+    # where evaluate's direct sums give exactly 0.
+    expected_burn = [math.nan if x is None else x for x in expected]
+    assert_allclose(burn, expected_burn, rtol=1e-9, atol=1e-9)
 
     remaining = remaining_over_time(series, objective, times)[-1]
     burndown = budget_burndown(series, objective, at).remaining_ratio[-1]
     want = math.nan if result.remaining_ratio is None else result.remaining_ratio
-    assert_allclose([remaining, burndown], [want, want], rtol=1e-9, atol=1e-12)
+    assert_allclose([remaining, burndown], [want, want], rtol=1e-9, atol=1e-9)
 
 
 @settings(max_examples=30, deadline=None)
@@ -182,7 +185,7 @@ def test_it_matches_evaluate_at_every_point_of_the_remaining_history(series, obj
     remaining = remaining_over_time(series, objective, times)
     for t, r in zip(times, remaining, strict=True):
         want = evaluate(series, objective, at=int(t)).remaining_ratio
-        assert_allclose(r, math.nan if want is None else want, rtol=1e-9, atol=1e-12)
+        assert_allclose(r, math.nan if want is None else want, rtol=1e-9, atol=1e-9)
 
 
 def test_it_burns_down_from_full_budget_at_the_window_start():
