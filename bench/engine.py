@@ -117,7 +117,13 @@ def bench_full(
     good: np.ndarray, total: np.ndarray, objective: Objective, repeats: int = 3
 ) -> dict[str, Any]:
     at = START + 60 * good.shape[1]
-    seconds, block = best_of(lambda: evaluate_block(START, good, total, objective, at=at), repeats)
+    # The plain sum is timed in alternation with the evaluation, so both see the same
+    # machine load (others share this machine) and the ratio stays meaningful.
+    seconds = plain_seconds = float("inf")
+    for _ in range(repeats):
+        plain_seconds = min(plain_seconds, best_of(lambda: (good.sum(), total.sum()), 1)[0])
+        took, block = best_of(lambda: evaluate_block(START, good, total, objective, at=at), 1)
+        seconds = min(seconds, took)
     n = scanned(good.shape[0], good.shape[1], objective, at)
     # Memory the evaluation allocates on top of the data (numpy reports to tracemalloc),
     # measured on a separate, untimed run.
@@ -129,6 +135,7 @@ def bench_full(
         "seconds": seconds,
         "buckets": n,
         "buckets_per_s": n / seconds,
+        "of_plain_sum": (n / seconds) / (good.size / plain_seconds),
         "extra_bytes": extra,
         "block": block,
     }
@@ -330,7 +337,10 @@ def run(quick: bool) -> list[str]:
         f"{plain['buckets_per_s'] / 1e6:,.0f} M buckets/s"
     )
     say("")
-    say("| evaluation | wall (best of 3) | M buckets/s | of plain sum | peak extra memory |")
+    say(
+        "| evaluation | wall (best of 3) | M buckets/s | of plain sum (timed alternately) "
+        "| peak extra memory |"
+    )
     say("|---|---|---|---|---|")
     occ = None
     for name, objective in [
@@ -344,7 +354,7 @@ def run(quick: bool) -> list[str]:
         rate = r["buckets_per_s"]
         say(
             f"| {name} | {r['seconds'] * 1e3:.1f} ms | {rate / 1e6:,.0f} | "
-            f"{rate / plain['buckets_per_s']:.0%} | {r['extra_bytes'] / 2**20:,.1f} MiB |"
+            f"{r['of_plain_sum']:.0%} | {r['extra_bytes'] / 2**20:,.1f} MiB |"
         )
     assert occ is not None
     say("")
