@@ -345,6 +345,7 @@ def build_columns(
         math.nan,
         math.isfinite,
     )
+    numbers = series.numbers
     # slo -> and (slo, objective) -> (series number, kind), None when it does not resolve.
     by_slo: dict[str, tuple[int, str] | None] = {}
     fast: dict[tuple[str, Any], tuple[int, str] | None] = {}
@@ -357,7 +358,11 @@ def build_columns(
                 if objective is None:
                     entry = by_slo.get(slo)
                     if entry is None:
-                        entry = by_slo[slo] = series.entry(slo, None)
+                        target = targets.get(slo)
+                        if target is not None and target.default is not None:
+                            key, kind = target.default
+                            number = numbers.setdefault((target.id, key), len(numbers))
+                            entry = by_slo[slo] = (number, kind)
                 # Only str/int objectives may use the cache: True == 1 and 1.0 == 1.
                 elif type(objective) is str or type(objective) is int:
                     entry = fast.get((slo, objective))

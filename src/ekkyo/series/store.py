@@ -224,12 +224,11 @@ def append_columns(
     check_columns(cols)
     raw = codec.encode_columns(cols)
     body_hash = body_hash or codec.payload_hash(raw)
-    if idempotency_key is not None:
-        previous = _previous(idempotency_key, body_hash)
-        if previous is not None:
-            return previous
     if len(cols) == 0:
+        if idempotency_key is not None:
+            return _previous(idempotency_key, body_hash) or AppendResult(accepted=0)
         return AppendResult(accepted=0)
+    # Insert first and look the key up only when it is taken: a repeat is the rare case.
     try:
         with transaction.atomic():
             IngestBatch.objects.create(
@@ -243,7 +242,7 @@ def append_columns(
                 received_at=now or timezone.now(),
             )
     except IntegrityError:
-        # Two requests with one key raced; the other one won.  Answer as a repeat would.
+        # The key was used before (or by a concurrent push that won the race).
         if idempotency_key is None:
             raise
         previous = _previous(idempotency_key, body_hash)
