@@ -130,3 +130,11 @@ def test_it_shows_a_friendly_404_for_an_unknown_team(client, org):
     response = client.get("/teams/nope")
     assert response.status_code == 404
     assert "We could not find that page" in response.content.decode()
+
+
+def test_it_explains_an_expired_form_in_plain_words(org):
+    add_slo("pay", org["checkout"])
+    client = Client(enforce_csrf_checks=True)
+    sign_in(client, org["admin"])
+    response = client.post("/slos/pay/lifecycle", {"to_state": "active", "reason": "x"})
+    assert "That form has expired" in response.content.decode()
