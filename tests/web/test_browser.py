@@ -35,9 +35,11 @@ def shop(transactional_db, org):
     return org
 
 
-def sign_in(page, live_server, username):
+def sign_in(page, live_server, username, shot=""):
     page.goto(f"{live_server.url}/")
     assert "/login/" in page.url
+    if shot:
+        screenshot(page, shot)
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", "pw-" + username)
     page.click("button[type=submit].primary")
@@ -48,7 +50,7 @@ def test_it_takes_a_member_from_sign_in_to_charts_in_japanese_and_out(
     browser_page, live_server, shop
 ):
     page = browser_page
-    sign_in(page, live_server, "dev")
+    sign_in(page, live_server, "dev", shot="login-en")
 
     # The portfolio: every SLO, grouped by team, with the summary strip.
     assert page.locator("tr[data-slo]").count() == 3
@@ -89,6 +91,9 @@ def test_it_takes_a_member_from_sign_in_to_charts_in_japanese_and_out(
     page.goto(f"{live_server.url}/")
     assert page.locator("h1").inner_text() == "ポートフォリオ"
     screenshot(page, "portfolio-ja")
+    page.click('a[href="/teams/checkout"]')
+    assert page.locator('[data-testid="engagement"]').inner_text() == "セルフサービス"
+    screenshot(page, "team-ja")
 
     page.click('[data-testid="sign-out"]')
     page.wait_for_url(re.compile(r"/login/"))
