@@ -215,12 +215,20 @@ def csv_files(draw: st.DrawFn) -> bytes:
 
 
 @settings(max_examples=150, deadline=None)
-@given(csv_files(), st.booleans(), st.sampled_from([1 << 20, 1 << 20, 160]))
+@given(
+    csv_files(),
+    st.booleans(),
+    st.sampled_from([1 << 20, 1 << 20, 160]),
+    st.sampled_from([1 << 22, 1 << 22, 100]),
+)
 def test_it_agrees_with_the_csv_module_reference(
-    data: bytes, check_names: bool, block: int
+    data: bytes, check_names: bool, block: int, parse_block: int
 ) -> None:
     known = KNOWN if check_names else None
-    with mock.patch.object(csvfile, "BLOCK_SIZE", block):
+    with (
+        mock.patch.object(csvfile, "BLOCK_SIZE", block),
+        mock.patch.object(csvfile, "PARSE_BLOCK", parse_block),
+    ):
         result = parse_bucket_csv_bytes(data, known_slos=known)
     rows, problems, read = reference(data, known)
     assert [(p.line, p.code) for p in result.problems] == problems

@@ -71,10 +71,6 @@ class Hints:
     spaces: bool
     quotes: bool
 
-    @classmethod
-    def of(cls, data: bytes) -> Hints:
-        return cls(spaces=b" " in data or b"\t" in data, quotes=b'"' in data)
-
 
 def _clean(col: pa.Array, hints: Hints) -> pa.Array:
     if hints.spaces:
@@ -91,7 +87,12 @@ def _clean(col: pa.Array, hints: Hints) -> pa.Array:
     return col
 
 
-def _np(arr: pa.Array) -> np.ndarray:
+# Columns stay pyarrow ChunkedArrays (one chunk per parse block): every compute function
+# takes them, and combining the chunks would copy every string.
+Strings = pa.ChunkedArray | pa.Array
+
+
+def _np(arr: Strings) -> np.ndarray:
     if pa.types.is_timestamp(arr.type):
         arr = arr.cast(pa.int64())
     return arr.to_numpy(zero_copy_only=False)
@@ -169,9 +170,9 @@ def _timestamps(ts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
         idx = idx[matched]
         parts = parts.filter(pa.array(matched))
         if len(idx):
-            heads = pc.binary_join_element_wise(parts.field("head"), parts.field("zone"), "")
-            t[idx], ok[idx] = _whole_seconds(heads)
-            fraction[idx] = _np(pc.match_substring_regex(parts.field("frac"), "[1-9]"))
+            head, zone, frac = (pc.struct_field(parts, f) for f in ("head", "zone", "frac"))
+            t[idx], ok[idx] = _whole_seconds(pc.binary_join_element_wise(head, zone, ""))
+            fraction[idx] = _np(pc.match_substring_regex(frac, "[1-9]"))
     code[empty] = TS_EMPTY
     code[~empty & ~ok] = TS_INVALID
     code[ok & ((t < 0) | (t > MAX_T))] = TS_RANGE
@@ -185,7 +186,11 @@ def _numbers(col: pa.Array | None, n: int) -> tuple[np.ndarray, np.ndarray, np.n
     if col is None:
         return values, np.ones(n, bool), np.zeros(n, bool)
     try:
-        values = _np(col.cast(pa.float64()))  # the common case: no empty or bad cell
+        # The common cases: whole numbers (the cheapest cast), then any numbers.
+        try:
+            values = _np(col.cast(pa.int64()).cast(pa.float64()))
+        except pa.ArrowInvalid:
+            values = _np(col.cast(pa.float64()))
     except pa.ArrowInvalid:
         pass
     else:
@@ -202,6 +207,15 @@ def _numbers(col: pa.Array | None, n: int) -> tuple[np.ndarray, np.ndarray, np.n
         values[np.flatnonzero(present)[ok]] = v[ok]
         bad[present] = ~ok
     return values, empty, bad
+
+
+def _encode(names: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
+    """Each row's index into the list of distinct names."""
+    chunks = pc.dictionary_encode(names).unify_dictionaries().chunks
+    if not chunks:
+        return np.empty(0, np.int64), []
+    index = np.concatenate([_np(c.indices) for c in chunks]).astype(np.int64)
+    return index, chunks[0].dictionary.to_pylist()
 
 
 def _show(cell: str) -> str:
@@ -225,11 +239,9 @@ class Columns:
     @classmethod
     def parse(cls, table: pa.Table, hints: Hints, known: frozenset[str] | None) -> Columns:
         n = table.num_rows
-        raw = {name: _clean(table[name].combine_chunks(), hints) for name in table.column_names}
+        raw = {name: _clean(table[name], hints) for name in table.column_names}
         t, code = _timestamps(raw["timestamp"])
-        enc = pc.dictionary_encode(raw["slo"])
-        slo_index = _np(enc.indices).astype(np.int64)
-        slo_names = enc.dictionary.to_pylist()
+        slo_index, slo_names = _encode(raw["slo"])
         empty_name = np.array([s == "" for s in slo_names], bool)
         unknown = np.array(
             [s != "" and known is not None and s not in known for s in slo_names], bool
