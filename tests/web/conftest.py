@@ -11,7 +11,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-from django.utils import timezone
 
 from ekkyo.catalog.models import Service
 from ekkyo.catalog.services import create_slo
@@ -141,10 +140,6 @@ def push_minutes(slo: Any, start: dt.datetime, good: np.ndarray, total: np.ndarr
     t0 = int(start.timestamp())
     t = t0 + 60 * np.arange(len(total), dtype=np.int64)
     append([(slo.pk, "", Buckets.counts(t, good, total))], body_hash=f"test-{slo.pk}-{t0}")
-
-
-def now_is(monkeypatch: pytest.MonkeyPatch, when: dt.datetime) -> None:
-    monkeypatch.setattr(timezone, "now", lambda: when)
 
 
 # --- Playwright ----------------------------------------------------------------------------

@@ -106,13 +106,10 @@ def chart_labels() -> dict[str, str]:
         "remaining": _("Budget remaining"),
         "even": _("Even spending"),
         "burn": _("Burn rate"),
-        "threshold": _("Threshold"),
         "page": _("Page"),
         "ticket": _("Ticket"),
-        "time": _("Time"),
         "failed": _("The charts could not be loaded. The numbers are still in the tables below."),
         "drawn": _("Times are in %(zone)s."),
-        "nodata": _("No data yet"),
     }
 
 
