@@ -96,3 +96,11 @@ def test_it_refuses_a_move_the_lifecycle_does_not_allow():
 def test_it_reads_the_source_type_without_regard_to_case():
     assert source_type_of(_doc("x", source="NewRelic")) == "newrelic"
     assert source_type_of({"spec": {}}) == ""
+
+
+def test_it_writes_yaml_in_openslo_key_order_whatever_order_the_database_kept():
+    from ekkyo.catalog.services import to_yaml
+
+    scrambled = dict(reversed(list(_doc("checkout").items())))  # as jsonb may return it
+    lines = to_yaml(scrambled).splitlines()
+    assert [line.split(":")[0] for line in lines[:3]] == ["apiVersion", "kind", "metadata"]

@@ -198,7 +198,25 @@ def transition(
     return row
 
 
+def canonical(document: dict[str, Any]) -> dict[str, Any]:
+    """``document`` with its keys in the order OpenSLO files use (apiVersion, kind,
+    metadata, spec, then model order). PostgreSQL's jsonb does not keep key order, so
+    everything people read (YAML, diffs, exports) goes through here."""
+    from pydantic import ValidationError
+
+    from ekkyo import specs
+
+    model = specs.KINDS.get(str(document.get("kind", "")))
+    if model is None:
+        return document
+    try:
+        return specs.to_document(model.model_validate(document))
+    except ValidationError:
+        return document
+
+
 def to_yaml(document: dict[str, Any]) -> str:
+    document = canonical(document)
     yaml = YAML()
     yaml.default_flow_style = False
     yaml.allow_unicode = True
