@@ -207,12 +207,13 @@ def canonical(document: dict[str, Any]) -> dict[str, Any]:
     from ekkyo import specs
 
     model = specs.KINDS.get(str(document.get("kind", "")))
-    if model is None:
-        return document
-    try:
-        return specs.to_document(model.model_validate(document))
-    except ValidationError:
-        return document
+    if model is not None:
+        try:
+            return specs.to_document(model.model_validate(document))
+        except ValidationError:
+            pass  # stored before a stricter validator; keep its content, fix the top
+    first = [key for key in ("apiVersion", "kind", "metadata", "spec") if key in document]
+    return {**{key: document[key] for key in first}, **document}
 
 
 def to_yaml(document: dict[str, Any]) -> str:
