@@ -226,8 +226,8 @@ def bench_peers(
 
 
 def incremental_objectives(n: int) -> list[Objective]:
-    """A worker's mix: mostly rolling 30d/28d/7d, calendar months, some threshold and
-    one-minute Timeslices SLOs."""
+    """A worker's mix: rolling 30d/28d/7d and calendar months, ratio and threshold SLIs,
+    Occurrences, 1- and 5-minute Timeslices and RatioTimeslices."""
     kinds = [
         Objective(0.999, RollingWindow(30 * DAY)),
         Objective(0.999, RollingWindow(30 * DAY)),
@@ -237,6 +237,10 @@ def incremental_objectives(n: int) -> list[Objective]:
         Objective(0.999, CalendarWindow("M", time_zone="Asia/Tokyo")),
         Objective(0.99, RollingWindow(30 * DAY), threshold=Threshold("lt", 300.0)),
         Objective(0.99, RollingWindow(30 * DAY), Budgeting.TIMESLICES, time_slice_target=0.95),
+        TIMESLICES_5M_30D,
+        Objective(
+            0.99, RollingWindow(28 * DAY), Budgeting.RATIO_TIMESLICES, time_slice_window_s=300
+        ),
     ]
     return [kinds[i % len(kinds)] for i in range(n)]
 

@@ -137,3 +137,32 @@ def test_it_matches_a_full_evaluation_after_a_gap_of_days() -> None:
         assert actual.total == expected.total
         assert actual.good == pytest.approx(expected.good)
         assert actual.window_start == expected.window_start
+
+
+@pytest.mark.parametrize("slice_minutes", [7, 60])
+def test_it_cuts_the_first_slice_of_a_calendar_period(slice_minutes: int) -> None:
+    # Minutes around midnight, all good except the first minute of the first whole slice
+    # of the day: the cut slice before it must stay good.
+    objective = Objective(
+        0.9,
+        CalendarWindow("d", time_zone="Asia/Kolkata"),  # midnight is at :30 UTC
+        Budgeting.TIMESLICES,
+        time_slice_target=1.0,
+        time_slice_window_s=60 * slice_minutes,
+    )
+    midnight = int(datetime(2026, 1, 1, tzinfo=UTC).timestamp()) - 330 * 60
+    first_whole = midnight // 60 + (-(midnight // 60)) % slice_minutes
+    start = midnight - 3 * 3600
+    n = 3 * 60 + 2 * slice_minutes + 90
+    good = np.ones(n)
+    good[first_whole - start // 60] = 0.0
+    evaluator = IncrementalEvaluator([objective], start)
+    for i in range(n):
+        evaluator.append(start + 60 * i, [good[i]], [1.0])
+
+    actual = evaluator.evaluate().row(0)
+
+    expected = evaluate(Series(start, good, np.ones(n)), objective)
+    assert actual == expected
+    assert actual.window_start == midnight
+    assert actual.good == actual.total - 1  # only the slice holding the bad minute is bad

@@ -169,3 +169,42 @@ def _assert_same(actual: object, expected: object, objective: Objective) -> None
         if value is not None:
             assert_allclose(a["burn_rates"][key], value, rtol=1e-9, atol=1e-9)
     assert_array_equal(a["window"]["start"], e["window"]["start"])
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    data=st.data(),
+    objs=st.lists(
+        objectives().filter(lambda o: o.budgeting is not Budgeting.OCCURRENCES),
+        min_size=1,
+        max_size=3,
+    ),
+)
+def test_it_evaluates_incrementally_across_long_gaps(
+    data: st.DataObject, objs: list[Objective]
+) -> None:
+    # Bursts of minutes separated by gaps of up to ten days, longer than every ring.
+    start = data.draw(evaluation_times()) - 60 * 20000
+    evaluator = IncrementalEvaluator(objs, start)
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    rows: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []
+    t = start
+    for _ in range(data.draw(st.integers(1, 4))):
+        t += 60 * data.draw(st.integers(0, 14400))
+        for _ in range(data.draw(st.integers(1, 90))):
+            total = rng.integers(0, 4, len(objs)).astype(np.float64)
+            good = np.minimum(total, rng.integers(0, 4, len(objs))).astype(np.float64)
+            value = rng.integers(0, 10, len(objs)).astype(np.float64)
+            evaluator.append(t, good, total, value)
+            rows.append((t, good, total, value))
+            t += 60
+    n = (t - start) // 60
+    dense = np.zeros((3, len(objs), n))
+    dense[2] = np.nan
+    for tt, good, total, value in rows:
+        i = (tt - start) // 60
+        dense[0, :, i], dense[1, :, i], dense[2, :, i] = good, total, value
+    block = evaluator.evaluate()
+    for k, obj in enumerate(objs):
+        series = Series(start, dense[0, k], dense[1, k], dense[2, k])
+        _assert_same(block.row(k), evaluate(series, obj, at=t), obj)

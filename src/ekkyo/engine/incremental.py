@@ -8,10 +8,9 @@ running sum of events: the new minute is added and the minute leaving the window
 subtracted, read from a ring buffer as long as the longest window the SLO needs.  All of
 this is vectorised over SLOs.
 
-Rows with Timeslices or RatioTimeslices over slices longer than one minute keep their raw
-per-minute history instead (as long as their longest window) and are evaluated in full
-with :func:`evaluate_block` at each :meth:`IncrementalEvaluator.evaluate`, vectorised over
-the rows that share an objective.  That costs O(window) per evaluation for those rows.
+Rows with Timeslices or RatioTimeslices over slices longer than one minute are kept by a
+:class:`~ekkyo.engine.slices.SliceGroup` per objective, vectorised over its rows: running
+sums of complete slices plus the pieces cut by each window's edges (see that module).
 
 Memory: 16 bytes per SLO per minute of its longest window (at least 3 days for the
 burn-rate windows): a 30-day rolling SLO holds 691 KB.
@@ -32,28 +31,20 @@ import numpy.typing as npt
 
 from ekkyo.engine.buckets import MINUTE, FloatArray, IntArray
 from ekkyo.engine.burn import BURN_WINDOWS
-from ekkyo.engine.calendar import Period, max_period_s, period_containing
-from ekkyo.engine.evaluation import CHUNK_ELEMENTS, check_at, evaluate_block
+from ekkyo.engine.calendar import Period, period_containing
+from ekkyo.engine.evaluation import CHUNK_ELEMENTS, check_at
 from ekkyo.engine.kernels import suffix_sums
 from ekkyo.engine.model import Budgeting, CalendarWindow, Objective, RollingWindow
 from ekkyo.engine.result import ResultBlock, assemble
+from ekkyo.engine.slices import SliceGroup
 
 _BURN_MINUTES = np.array([w // MINUTE for w in BURN_WINDOWS.values()], dtype=np.int64)
 _MIN_RING = int(_BURN_MINUTES.max())
 _OPS = {"lt": 0, "lte": 1, "gt": 2, "gte": 3}
 
 
-def _needs_fallback(obj: Objective) -> bool:
+def _multi_minute_slices(obj: Objective) -> bool:
     return obj.budgeting is not Budgeting.OCCURRENCES and obj.slice_minutes > 1
-
-
-def _history_minutes(obj: Objective) -> int:
-    """Minutes of history the longest window of ``obj`` can reach back."""
-    if isinstance(obj.window, RollingWindow):
-        longest = obj.window.length_s
-    else:
-        longest = max_period_s(obj.window)
-    return max(_MIN_RING, longest // MINUTE)
 
 
 @dataclass
@@ -72,24 +63,6 @@ class _Group:
         self.ring_total = np.zeros((self.ring_len, self.b - self.a))
 
 
-@dataclass
-class _Fallback:
-    """Rows sharing one multi-minute-slice objective, with their raw history."""
-
-    objective: Objective
-    users: IntArray
-    ring_len: int
-    ring_good: FloatArray = field(init=False)
-    ring_total: FloatArray = field(init=False)
-    ring_value: FloatArray = field(init=False)
-
-    def __post_init__(self) -> None:
-        shape = (self.ring_len, len(self.users))
-        self.ring_good = np.zeros(shape)
-        self.ring_total = np.zeros(shape)
-        self.ring_value = np.full(shape, np.nan)
-
-
 class IncrementalEvaluator:
     """Running evaluation of N SLO objectives over minutes appended in order.
 
@@ -103,8 +76,8 @@ class IncrementalEvaluator:
         self.objectives = tuple(objectives)
         n = len(self.objectives)
 
-        vector = [i for i, o in enumerate(self.objectives) if not _needs_fallback(o)]
-        falls = [i for i, o in enumerate(self.objectives) if _needs_fallback(o)]
+        vector = [i for i, o in enumerate(self.objectives) if not _multi_minute_slices(o)]
+        sliced = [i for i, o in enumerate(self.objectives) if _multi_minute_slices(o)]
 
         def group_key(i: int) -> tuple[int, int]:
             w = self.objectives[i].window
@@ -153,14 +126,12 @@ class IncrementalEvaluator:
             self._calendars[cw] = (np.array(rows), period_containing(cw, self.start - MINUTE))
 
         by_objective: dict[Objective, list[int]] = {}
-        for i in falls:
+        for i in sliced:
             by_objective.setdefault(self.objectives[i], []).append(i)
         order = list(vector)
-        self._fallbacks: list[_Fallback] = []
+        self._slice_groups: list[SliceGroup] = []
         for o, users in by_objective.items():
-            self._fallbacks.append(
-                _Fallback(o, np.array(users, dtype=np.int64), _history_minutes(o))
-            )
+            self._slice_groups.append(SliceGroup(o, np.array(users, dtype=np.int64), self.start))
             order.extend(users)
         # internal position of each user row, to return results in the caller's order
         self._inverse = np.empty(n, dtype=np.int64)
@@ -230,12 +201,16 @@ class IncrementalEvaluator:
                 ms = np.arange(max(0, minutes - grp.ring_len), minutes)
                 grp.ring_good[ms % grp.ring_len, a - grp.a : b - grp.a] = eg[a - c0 : b - c0, ms].T
                 grp.ring_total[ms % grp.ring_len, a - grp.a : b - grp.a] = et[a - c0 : b - c0, ms].T
-        for fb in self._fallbacks:
-            ms = np.arange(max(0, minutes - fb.ring_len), minutes)
-            fb.ring_good[ms % fb.ring_len] = np.nan_to_num(good[fb.users][:, ms].T, nan=0.0)
-            fb.ring_total[ms % fb.ring_len] = np.nan_to_num(total[fb.users][:, ms].T, nan=0.0)
-            if value is not None:
-                fb.ring_value[ms % fb.ring_len] = value[fb.users][:, ms].T
+        # Slice groups replay the history minute by minute (vectorised over their SLOs).
+        nan = np.full(len(self.objectives), np.nan)
+        for sg in self._slice_groups:
+            for i in range(minutes):
+                sg.append(
+                    self.start + i * MINUTE,
+                    good[:, i],
+                    total[:, i],
+                    nan if value is None else value[:, i],
+                )
 
     # -- appending -------------------------------------------------------------------------
 
@@ -267,11 +242,8 @@ class IncrementalEvaluator:
         users = self._vec_users
         eg, et = self._events(good_a[users], total_a[users], value_a[users])
         self._push(m, t, eg, et)
-        for fb in self._fallbacks:
-            r = m % fb.ring_len
-            fb.ring_good[r] = good_a[fb.users]
-            fb.ring_total[r] = total_a[fb.users]
-            fb.ring_value[r] = value_a[fb.users]
+        for sg in self._slice_groups:
+            sg.append(t, good_a, total_a, value_a)
         self.end = t + MINUTE
 
     def advance_to(self, t: int) -> None:
@@ -296,11 +268,14 @@ class IncrementalEvaluator:
             zeros = np.zeros(len(self._vec_users))
             for j in range(k):
                 self._push(m0 + j, self.end + j * MINUTE, zeros, zeros)
-        for fb in self._fallbacks:
-            rows = np.arange(m0, m0 + min(k, fb.ring_len)) % fb.ring_len
-            fb.ring_good[rows] = 0.0
-            fb.ring_total[rows] = 0.0
-            fb.ring_value[rows] = np.nan
+        empty = np.zeros(len(self.objectives))
+        nan = np.full(len(self.objectives), np.nan)
+        for sg in self._slice_groups:
+            if k >= sg.ring_len:
+                sg.skip_to(t)
+            else:
+                for j in range(k):
+                    sg.append(self.end + j * MINUTE, empty, empty, nan)
         self.end = t
 
     def _events(
@@ -382,7 +357,7 @@ class IncrementalEvaluator:
         # The block must not share memory with the running sums, which the next append
         # changes: reordering rows (take) copies them, otherwise copy here.
         def own(a: FloatArray) -> FloatArray:
-            return a if self._reordered or self._fallbacks else a.copy()
+            return a if self._reordered or self._slice_groups else a.copy()
 
         blocks = [
             assemble(
@@ -396,20 +371,8 @@ class IncrementalEvaluator:
                 burn_total=self._burn_total,
             )
         ]
-        appended = (end - self.start) // MINUTE
-        for fb in self._fallbacks:
-            first = max(0, appended - fb.ring_len)
-            idx = np.arange(first, appended) % fb.ring_len
-            blocks.append(
-                evaluate_block(
-                    self.start + first * MINUTE,
-                    fb.ring_good[idx].T,
-                    fb.ring_total[idx].T,
-                    fb.objective,
-                    at=end,
-                    value2d=fb.ring_value[idx].T,
-                )
-            )
+        for sg in self._slice_groups:
+            blocks.append(sg.evaluate(np.full(len(sg.users), sg.objective.target)))
         block = _concat(blocks)
         return block.take(self._inverse) if self._reordered else block
 
