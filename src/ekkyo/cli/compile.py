@@ -67,7 +67,7 @@ def prometheus(
     from ekkyo import __version__
     from ekkyo.rules import yamltext
     from ekkyo.rules.prometheus import Options, compile_prometheus, render
-    from ekkyo.rules.promtests import test_files
+    from ekkyo.rules.promtests import unit_test_files
 
     loaded = _load(paths)
     options = Options(
@@ -79,7 +79,7 @@ def prometheus(
     _report(loaded, rules.notes, rules.errors)
     outputs: dict[Path, str] = {}
     if tests is not None:
-        for test in test_files(rules):
+        for test in unit_test_files(rules):
             outputs[tests / test.path] = yamltext.dump(test.document)
             outputs[tests / test.rules_path] = yamltext.dump({"groups": list(test.rules_groups)})
     _emit(render(rules, fmt.value, options), output, outputs)  # type: ignore[arg-type]

@@ -156,14 +156,14 @@ def split(query: str) -> Events:
     where = parts.get("WHERE")
     if "WHERE" in parts and not where:
         raise NrqlError("WHERE has no condition")
-    if not _EVENT_TYPE.match(from_):
+    if not _EVENT_TYPE.fullmatch(from_):
         raise NrqlError(
             f"FROM {from_!r}: a service level reads one event type (e.g. FROM Transaction), "
             "not several or a subquery"
         )
-    if _COUNT.match(select):
+    if _COUNT.fullmatch(select):
         return Events(from_, where)
-    if (total := _SUM.match(select)) is not None:
+    if (total := _SUM.fullmatch(select)) is not None:
         return Events(from_, where, sum_of=total.group(1))
     raise NrqlError(
         f"SELECT {select!r} cannot be mapped: New Relic service levels count events "

@@ -47,7 +47,7 @@ class Windowed:
         if self.mode == "template":
             return WINDOW_PLACEHOLDER.sub(window, query)
         if self.mode == "counter":
-            if _SELECTOR.match(query):
+            if _SELECTOR.fullmatch(query):
                 return f"sum(rate({query}[{window}]))"
             return f"sum(rate(({query})[{window}:1m]))"
         if self.mode == "gauge":
@@ -133,7 +133,7 @@ def sli_of(slo: specs.SLO, notes: list[Note]) -> Sli:
             return Windowed(query, "template")
         if key == "raw":
             return Windowed(query, "raw")
-        if counter and not _SELECTOR.match(query.strip()):
+        if counter and not _SELECTOR.fullmatch(query.strip()):
             notes.append(
                 Note(
                     slo.name,

@@ -44,7 +44,7 @@ _LABEL_TEMPLATE = re.compile(r"\{\{\s*\$labels\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}"
 
 
 @dataclass(frozen=True)
-class TestFile:
+class UnitTestFile:
     """One SLO's tests (``path`` relative to the tests directory) and the rule file they
     load (``rules_path``, with the SLO's groups)."""
 
@@ -54,7 +54,7 @@ class TestFile:
     rules_groups: tuple[dict[str, Any], ...]
 
 
-def test_files(rules: PrometheusRules) -> list[TestFile]:
+def unit_test_files(rules: PrometheusRules) -> list[UnitTestFile]:
     out = []
     for one in rules.compiled:
         ident = one.target.identity.sloth_id
@@ -63,9 +63,12 @@ def test_files(rules: PrometheusRules) -> list[TestFile]:
         document = {
             "rule_files": [rules_path],
             "evaluation_interval": STEP,
+            # Without an order promtool evaluates groups in any order, and the metadata
+            # group would read the period ratio of the step before.
+            "group_eval_order": [g["name"] for g in groups],
             "tests": list(slo_tests(one)),
         }
-        out.append(TestFile(f"{ident}.test.yaml", document, rules_path, groups))
+        out.append(UnitTestFile(f"{ident}.test.yaml", document, rules_path, groups))
     return out
 
 

@@ -48,7 +48,9 @@ def scalar(value: Any) -> str:
             return ".inf" if value > 0 else "-.inf"
         return repr(value)
     if isinstance(value, str):
-        if (_PLAIN.match(value) and value.lower() not in _RESERVED) or _DURATION.match(value):
+        if (_PLAIN.fullmatch(value) and value.lower() not in _RESERVED) or _DURATION.fullmatch(
+            value
+        ):
             return value
         return quoted(value)
     raise TypeError(f"cannot write {type(value).__name__} as YAML")
@@ -58,12 +60,20 @@ def quoted(text: str) -> str:
     out = json.dumps(text, ensure_ascii=False)
     for char, escape in _YAML_BREAKS.items():
         out = out.replace(char, escape)
-    return out
+    return _NOT_PRINTABLE.sub(_escape, out)
+
+
+# Characters YAML refuses in a stream, even quoted (YAML 1.2, "printable").
+_NOT_PRINTABLE = re.compile("[\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group(0)):04x}"
 
 
 def _block(text: str) -> str | None:
     """The literal-block header for ``text``, or None when a block cannot hold it."""
-    if "\n" not in text.rstrip("\n") or _BLOCK_UNSAFE.search(text):
+    if "\n" not in text.rstrip("\n") or _BLOCK_UNSAFE.search(text) or _NOT_PRINTABLE.search(text):
         return None
     if text.startswith((" ", "\t", "\n")) or text.endswith("\n\n"):
         return None
