@@ -1,19 +1,25 @@
-"""The demo's promise: evaluated by the real spec parser and engine, the portfolio has one
-exhausted budget, SLOs at risk, one without recent data, and the rest healthy."""
+"""The demo's promise: evaluated by the real spec parser and engine (through
+``ekkyo.toolkit``, as ``ekkyo evaluate`` does), the portfolio has one exhausted budget, SLOs
+at risk, one without recent data, and the rest healthy."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from pathlib import Path
 
 import pytest
 
-from ekkyo.demo import generate, spec_paths
+from ekkyo import toolkit
+from ekkyo.demo import generate, spec_paths, write_csv
 from ekkyo.engine import Result
-from ekkyo.specs import load_paths
-from tests.demo.engine_glue import evaluate_all
 
 Statuses = dict[str, tuple[str, list[Result]]]
+TOKYO = dt.timezone(dt.timedelta(hours=9))
+
+
+def _at(y: int, m: int, d: int, h: int) -> int:
+    return int(dt.datetime(y, m, d, h, 7, tzinfo=TOKYO).timestamp()) // 60 * 60
 
 
 def _status(results: list[Result]) -> str:
@@ -32,18 +38,21 @@ def _status(results: list[Result]) -> str:
     ids=["monday-evening", "first-of-month-morning"],
 )
 def statuses(request: pytest.FixtureRequest) -> Statuses:
-    y, m, d, h = request.param
-    now = int(dt.datetime(y, m, d, h, 7, tzinfo=dt.timezone(dt.timedelta(hours=9))).timestamp())
-    loaded = load_paths(spec_paths())
-    assert loaded.problems == ()
+    at = _at(*request.param)
+    report = toolkit.evaluate(toolkit.load_specs(spec_paths()), generate(at), at)
     results: dict[str, list[Result]] = defaultdict(list)
-    for e in evaluate_all(loaded.slos, generate(now), now - now % 60):
+    for e in report.evaluations:
         results[e.slo].append(e.result)
     return {slo: (_status(rs), rs) for slo, rs in results.items()}
 
 
 def _with(statuses: Statuses, status: str) -> list[str]:
     return sorted(slo for slo, (s, _) in statuses.items() if s == status)
+
+
+def test_it_evaluates_every_objective_of_the_25_slos(statuses: Statuses) -> None:
+    assert len(statuses) == 25
+    assert sum(len(rs) for _, rs in statuses.values()) == 28
 
 
 def test_it_has_exactly_one_exhausted_budget(statuses: Statuses) -> None:
@@ -74,3 +83,15 @@ def test_it_keeps_most_slos_healthy_with_budget_to_spare(statuses: Statuses) -> 
     for slo in healthy:
         for r in statuses[slo][1]:
             assert r.remaining_ratio is None or r.remaining_ratio > 0.2, slo
+
+
+@pytest.mark.slow
+def test_it_evaluates_the_same_from_the_csv_of_the_cli_tour(tmp_path: Path) -> None:
+    at = _at(2024, 5, 20, 21)
+    loaded = toolkit.load_specs(spec_paths())
+    buckets = generate(at, days=31)  # enough for every window at `at`
+    write_csv(tmp_path / "demo.csv", buckets)
+    csv = toolkit.load_buckets(tmp_path / "demo.csv", loaded)
+    assert csv.problems == []
+    from_csv = toolkit.evaluate(loaded, csv.by_slo, at).as_dict()
+    assert from_csv == toolkit.evaluate(loaded, buckets, at).as_dict()

@@ -93,9 +93,26 @@ Strings = pa.ChunkedArray | pa.Array
 
 
 def _np(arr: Strings) -> np.ndarray:
+    """A numpy view of a null-free numeric or boolean array.
+
+    Read from the buffers: pyarrow's ``to_numpy`` imports pandas on first use, which costs
+    more than reading a small file.
+    """
+    if isinstance(arr, pa.ChunkedArray):
+        if arr.num_chunks == 1:
+            return _np(arr.chunk(0))
+        if arr.num_chunks == 0:
+            return _np(pa.array([], type=arr.type))
+        return np.concatenate([_np(c) for c in arr.chunks])
+    assert arr.null_count == 0
+    if pa.types.is_boolean(arr.type):
+        return _np(arr.cast(pa.uint8())).view(np.bool_)
     if pa.types.is_timestamp(arr.type):
         arr = arr.cast(pa.int64())
-    return arr.to_numpy(zero_copy_only=False)
+    dtype = np.dtype(arr.type.to_pandas_dtype())
+    return np.frombuffer(
+        arr.buffers()[1], dtype, count=len(arr), offset=arr.offset * dtype.itemsize
+    )
 
 
 def _dtype(typ: pa.DataType) -> type[np.generic]:
@@ -123,7 +140,7 @@ def _convert(
         return _np(sub.cast(typ)), np.ones(len(sub), bool)
     except pa.ArrowInvalid:
         pass
-    ok = _np(pc.match_substring_regex(sub, pattern))
+    ok = _np(pc.match_substring_regex(sub, pattern)).copy()
     idx = np.flatnonzero(ok)
     values = np.zeros(len(sub), _dtype(typ))
     if len(idx):
