@@ -206,7 +206,7 @@ def scenarios(draw):
     return [int(t) for t in times], inputs, muted, settings
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(scenarios())
 def test_it_moves_through_states_like_the_run_based_reference(scenario):
     times, inputs, muted, settings = scenario
@@ -219,7 +219,7 @@ def test_it_moves_through_states_like_the_run_based_reference(scenario):
     )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(scenarios())
 def test_it_announces_only_unmuted_news_and_resolves_only_what_was_announced(scenario):
     times, inputs, muted, settings = scenario
@@ -237,7 +237,7 @@ def test_it_announces_only_unmuted_news_and_resolves_only_what_was_announced(sce
             announced_in_episode = False
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(scenarios())
 def test_it_announces_each_firing_episode_at_most_once(scenario):
     times, inputs, muted, settings = scenario
@@ -253,7 +253,7 @@ def test_it_announces_each_firing_episode_at_most_once(scenario):
             announced_firings = 0
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(scenarios())
 def test_it_changes_nothing_when_a_tick_is_repeated(scenario):
     times, inputs, muted, settings = scenario

@@ -27,6 +27,7 @@ ROUTERS = [
     ("slos", "ekkyo.catalog.api"),
     ("slos", "ekkyo.worker.api"),
     ("buckets", "ekkyo.series.api"),
+    ("annotations", "ekkyo.alerting.api"),
 ]
 for _prefix, _module in ROUTERS:
     try:

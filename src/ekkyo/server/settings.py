@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "ekkyo.catalog",
     "ekkyo.series",
     "ekkyo.worker",
+    "ekkyo.alerting",
     "ekkyo.api",
     "ekkyo.web",
 ]
