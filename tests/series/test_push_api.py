@@ -96,6 +96,7 @@ def test_it_stores_nothing_when_one_item_is_bad(client, member):
         (_ok(value=1.0), "value", "has a ratio indicator"),
         (_ok("checkout-latency"), "good", "has a threshold indicator: send value"),
         (_ok("checkout-latency", value="fast"), "value", "must be a finite number"),
+        (_ok("checkout-latency", value=10**400), "value", "must be a finite number"),
         (_ok(t=T0 + 30), "t", "not on a minute boundary"),
         (_ok(t=T0 + 0.5), "t", "not on a minute boundary"),
         (_ok(t="2024-05-01T00:00:00"), "t", "has no time zone"),

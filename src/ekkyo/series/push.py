@@ -176,6 +176,18 @@ class _Times:
         return seconds
 
 
+def _finite(raw: Any) -> float | None:
+    """``raw`` as a finite float, or None (booleans, strings, huge integers, inf, NaN)."""
+    if type(raw) is float:
+        return raw if math.isfinite(raw) else None
+    if type(raw) is int:
+        try:
+            return float(raw)
+        except OverflowError:  # an integer literal of hundreds of digits
+            return None
+    return None
+
+
 def _count(raw: Any, name: str) -> float | str:
     """A count as float, or a message for people."""
     kind = type(raw)
@@ -282,12 +294,12 @@ def _check_item(
     if raw_value is not None:
         if raw_good is not None or raw_total is not None:
             _problem(details, i, "value", "give either good and total, or value, not both")
-        elif type(raw_value) not in (int, float) or not math.isfinite(raw_value):
+        elif (number := _finite(raw_value)) is None:
             _problem(details, i, "value", f"must be a finite number, not {_describe(raw_value)}")
         elif kind == "counts":
             _problem(details, i, "value", f"SLO {slo!r} has a ratio indicator: send good and total")
         else:
-            value = float(raw_value)
+            value = number
     elif raw_good is not None or raw_total is not None:
         g, tot = _count(raw_good, "good"), _count(raw_total, "total")
         if type(g) is str:
@@ -389,8 +401,10 @@ def build_columns(
                 if (
                     g is None
                     and tot is None
-                    and (type(v) is float or type(v) is int)
-                    and isfinite(v)
+                    and (
+                        (type(v) is float and isfinite(v))
+                        or (type(v) is int and -MAX_COUNT < v < MAX_COUNT)
+                    )
                     and entry[1] != "counts"
                 ):
                     add_index(entry[0])

@@ -14,13 +14,14 @@ returns the sequence number the data reflects, and then applies only the
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
@@ -229,8 +230,11 @@ def append_columns(
             return _previous(idempotency_key, body_hash) or AppendResult(accepted=0)
         return AppendResult(accepted=0)
     # Insert first and look the key up only when it is taken: a repeat is the rare case.
+    # A lone INSERT is atomic by itself; inside a caller's transaction, a savepoint lets a
+    # taken key fail without spoiling that transaction.
+    guard = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
     try:
-        with transaction.atomic():
+        with guard:
             IngestBatch.objects.create(
                 idempotency_key=idempotency_key,
                 body_hash=body_hash,
