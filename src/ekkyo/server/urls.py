@@ -3,10 +3,12 @@ from django.urls import include, path
 
 from ekkyo.api.main import api
 from ekkyo.server import health
+from ekkyo.worker.metrics import metrics as prometheus_metrics
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("metrics", prometheus_metrics, name="metrics"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("", include("ekkyo.web.urls")),

@@ -1,8 +1,10 @@
 """What the worker computed and what it pulled.
 
 :class:`SLOStatus` is the latest engine result per SLO objective — the snapshot that pages,
-the API and ``/metrics`` read, so none of them evaluates on a request. :class:`PullState`
-remembers how far each SLO's source has been pulled and since when it fails.
+the API and ``/metrics`` read, so none of them evaluates on a request. :class:`StateChange`
+records each change of an objective's state (the outbox an alert step reads).
+:class:`PullState` remembers how far each SLO's source has been pulled and since when it
+fails. :class:`WorkerHeartbeat` tells workers how many of them share the SLOs.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ class SLOStatus(models.Model):
     objective = models.CharField(max_length=253)
     computed_at = models.DateTimeField()
     state = models.CharField(max_length=16, choices=State.choices, db_index=True)
+    # Why the state is what it is, for people ("source unreachable since …").
+    reason = models.CharField(max_length=500, blank=True, default="")
     # Copies of result fields that lists filter and sort on.
     sli = models.FloatField(null=True)
     remaining_ratio = models.FloatField(null=True, db_index=True)
@@ -41,10 +45,38 @@ class SLOStatus(models.Model):
         ]
 
 
+class StateChange(models.Model):
+    """One objective's state changed at an evaluation (written with the new status)."""
+
+    slo = models.ForeignKey(SLO, on_delete=models.CASCADE, related_name="state_changes")
+    objective_index = models.PositiveIntegerField()
+    objective = models.CharField(max_length=253)
+    # The evaluation time (the minute boundary the result describes).
+    at = models.DateTimeField(db_index=True)
+    from_state = models.CharField(max_length=16, choices=State.choices, blank=True, default="")
+    to_state = models.CharField(max_length=16, choices=State.choices)
+    reason = models.CharField(max_length=500, blank=True, default="")
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
 class PullState(models.Model):
     slo = models.OneToOneField(SLO, on_delete=models.CASCADE, related_name="pull_state")
     pulled_until = models.DateTimeField(null=True, blank=True)
     next_pull_at = models.DateTimeField(null=True, blank=True, db_index=True)
     last_success_at = models.DateTimeField(null=True, blank=True)
     failing_since = models.DateTimeField(null=True, blank=True)
+    # Failed pulls in a row: the retry waits twice as long after each one.
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    # The source's message (sources never put credentials in it).
     last_error = models.TextField(blank=True, default="")
+
+
+class WorkerHeartbeat(models.Model):
+    """A running worker; its share of the SLOs is their number over the live workers."""
+
+    name = models.CharField(max_length=64, unique=True)
+    started_at = models.DateTimeField()
+    seen_at = models.DateTimeField(db_index=True)
+    slos = models.PositiveIntegerField(default=0)

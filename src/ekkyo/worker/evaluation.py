@@ -1,0 +1,482 @@
+"""The worker's running evaluation: every held SLO objective, one minute at a time.
+
+Objectives live in *cohorts*: one :class:`~ekkyo.engine.IncrementalEvaluator` each, for
+up to a few hundred objectives loaded together.  Each tick
+
+1. reads what compaction added since the last tick (:func:`store.changes_since`, from a
+   cursor) and keeps the rows of the series it evaluates as *pending*;
+2. feeds every cohort the pending minutes between its end and the evaluation time ``at``
+   (``append``; minutes without data are empty);
+3. (re)loads, from :func:`store.read_snapshot` and ``IncrementalEvaluator.from_history``,
+   the SLOs that are new here, whose spec changed (``spec_hash``), or that received *late*
+   data — minutes before a cohort's end but still inside a window, which an incremental
+   evaluator cannot take back.  Their old rows are marked dead; cohorts that are mostly
+   dead, or too many small ones, are reloaded together;
+4. evaluates every cohort at ``at`` and returns the result objects per SLO.
+
+A snapshot says up to which compacted batch (``seq``) it holds; changes of that series up
+to that ``seq`` are skipped afterwards, so nothing is counted twice.  Data for minutes at
+or after ``at`` waits as pending until ``at`` passes it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+import numpy as np
+import pydantic
+
+from ekkyo import engine, toolkit
+from ekkyo.engine import Buckets, IncrementalEvaluator, ResultBlock
+from ekkyo.series import store
+from ekkyo.series.objectives import layout_of
+from ekkyo.worker.status import result_dicts
+
+log = logging.getLogger(__name__)
+
+MINUTE = 60
+DAY = 86_400
+# Burn-rate windows look back three days whatever the SLO window is.
+MIN_HISTORY_S = 3 * DAY
+# Snapshots also read this far past `at`, so early data (the push API accepts up to a
+# day ahead) is kept pending instead of being lost.
+FUTURE_S = 2 * DAY
+# A cohort's warm start holds rows × minutes of history in memory three times over:
+# 256 objectives of 30 days is about 270 MB.
+COHORT_ELEMENTS = 256 * 30 * 1440
+CHANGES_PER_READ = 50
+
+
+@dataclass(frozen=True)
+class SloRef:
+    """What the worker knows of a held SLO before reading its spec."""
+
+    id: int
+    name: str
+    spec_hash: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    """An SLO as evaluated: its engine objectives and the series key of each."""
+
+    ref: SloRef
+    objectives: tuple[toolkit.NamedObjective, ...]
+    keys: tuple[str, ...]
+
+
+def plan_of(ref: SloRef, document: Mapping[str, Any]) -> Plan:
+    """The :class:`Plan` of a stored OpenSLO document; ValueError when it cannot be one."""
+    objectives = tuple(toolkit.objectives_of_document(document))
+    if not objectives:
+        raise ValueError("the SLO has no objectives")
+    layout = layout_of(dict(document))
+    keys = tuple(
+        layout.objectives[n.index][1] if n.index < len(layout.objectives) else ""
+        for n in objectives
+    )
+    return Plan(ref, objectives, keys)
+
+
+def history_s(objective: engine.Objective, at: int) -> int:
+    """How far back from ``at`` data still counts in some window of ``objective``."""
+    window = objective.window
+    if isinstance(window, engine.RollingWindow):
+        span = window.length_s
+    else:
+        span = at - engine.period_containing(window, at - MINUTE).start
+    return max(MIN_HISTORY_S, span)
+
+
+def plan_history_s(plan: Plan, at: int) -> int:
+    return max(history_s(n.objective, at) for n in plan.objectives)
+
+
+@dataclass
+class _Cohort:
+    evaluator: IncrementalEvaluator
+    slo_ids: list[int]  # per row
+    alive: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.alive = np.ones(len(self.slo_ids), dtype=bool)
+
+    @property
+    def live(self) -> int:
+        return int(self.alive.sum())
+
+
+@dataclass
+class _Loaded:
+    plan: Plan
+    cohort: _Cohort
+    # Row of each objective in the cohort, in objective order.
+    positions: list[int]
+    # Snapshot seq per series key: changes up to it are in the loaded history.
+    seqs: dict[str, int]
+
+    def positions_of(self, key: str) -> list[int]:
+        return [p for p, k in zip(self.positions, self.plan.keys, strict=True) if k == key]
+
+
+@dataclass(frozen=True)
+class ObjectiveResult:
+    index: int
+    name: str
+    objective: engine.Objective
+    result: dict[str, Any]
+
+
+@dataclass
+class Outcome:
+    """One evaluation pass: results per SLO id (objectives in spec order), and failures."""
+
+    at: int
+    results: dict[int, list[ObjectiveResult]] = field(default_factory=dict)
+    errors: dict[int, str] = field(default_factory=dict)
+    # SLOs loaded from the store in this pass (new, spec changed, late data, merged).
+    reloaded: set[int] = field(default_factory=set)
+    late: int = 0
+    changes: int = 0
+    durations: dict[str, float] = field(default_factory=dict)
+
+
+Documents = Callable[[Sequence[int]], Mapping[int, Mapping[str, Any]]]
+
+
+def _message(exc: BaseException) -> str:
+    """One line for people: a spec's validation errors name their fields."""
+    if isinstance(exc, pydantic.ValidationError):
+        problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:3]]
+        return "; ".join(problems)[:300]
+    return " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+
+
+class Evaluations:
+    """The incremental state of one worker (see the module docstring)."""
+
+    def __init__(self, *, cohort_elements: int = COHORT_ELEMENTS) -> None:
+        self.cohort_elements = cohort_elements
+        self.cursor: int | None = None
+        self.loaded: dict[int, _Loaded] = {}
+        self.cohorts: list[_Cohort] = []
+        self.pending: dict[tuple[int, str], list[Buckets]] = {}
+
+    # -- bookkeeping ---------------------------------------------------------------------
+
+    def forget(self, ids: Sequence[int]) -> None:
+        """Drop SLOs this worker no longer evaluates."""
+        for slo_id in ids:
+            loaded = self.loaded.pop(slo_id, None)
+            if loaded is not None:
+                loaded.cohort.alive[loaded.positions] = False
+                for key in set(loaded.plan.keys):
+                    self.pending.pop((slo_id, key), None)
+        self.cohorts = [c for c in self.cohorts if c.live]
+
+    @property
+    def rows(self) -> int:
+        return sum(c.live for c in self.cohorts)
+
+    # -- one pass ------------------------------------------------------------------------
+
+    def evaluate(self, slos: Mapping[int, SloRef], at: int, documents: Documents) -> Outcome:
+        """Bring every SLO of ``slos`` to ``at`` and evaluate it there."""
+        outcome = Outcome(at)
+        clock = time.perf_counter
+        t0 = clock()
+        self.forget([i for i in self.loaded if i not in slos])
+        reload = {
+            i
+            for i, ref in slos.items()
+            if i not in self.loaded or self.loaded[i].plan.ref.spec_hash != ref.spec_hash
+        }
+        if self.cursor is None:
+            self.cursor = store.last_seq()
+        else:
+            try:
+                outcome.changes = self._read_changes(reload)
+            except store.ChangesExpired:
+                log.warning("fell behind the store's change retention: reloading every SLO")
+                self.cursor = store.last_seq()
+                reload = set(slos)
+        t1 = clock()
+        late = self._feed(at, reload)
+        outcome.late = len(late - reload)
+        reload |= late
+        t2 = clock()
+        self._load(sorted(reload), slos, at, documents, outcome)
+        t3 = clock()
+        self._evaluate_all(at, outcome)
+        t4 = clock()
+        outcome.durations = {"read": t1 - t0, "feed": t2 - t1, "load": t3 - t2, "evaluate": t4 - t3}
+        return outcome
+
+    def _read_changes(self, skip: set[int]) -> int:
+        assert self.cursor is not None
+        count = 0
+        while True:
+            changes = store.changes_since(self.cursor, limit=CHANGES_PER_READ)
+            if not changes:
+                return count
+            for change in changes:
+                count += 1
+                loaded = self.loaded.get(change.slo_id)
+                if loaded is None or change.slo_id in skip or not len(change.buckets):
+                    continue
+                if change.compacted_seq <= loaded.seqs.get(change.objective_key, 0):
+                    continue  # already in the snapshot it was loaded from
+                if change.objective_key not in loaded.plan.keys:
+                    continue  # a series no objective reads
+                key = (change.slo_id, change.objective_key)
+                self.pending.setdefault(key, []).append(change.buckets)
+            self.cursor = max(self.cursor, max(c.compacted_seq for c in changes))
+
+    def _feed(self, at: int, reload: set[int]) -> set[int]:
+        """Append pending minutes before ``at`` to every cohort; the SLOs with late data."""
+        late: set[int] = set()
+        parts: dict[int, list[tuple[list[int], Buckets]]] = {}
+        for key, waiting in list(self.pending.items()):
+            slo_id = key[0]
+            loaded = self.loaded.get(slo_id)
+            if loaded is None or slo_id in reload:
+                del self.pending[key]
+                continue
+            b = waiting[0] if len(waiting) == 1 else Buckets.concat(waiting)
+            end = loaded.cohort.evaluator.end
+            future = b.t >= at
+            early = b.t < end
+            if early.any() and bool(np.any(b.t[early] >= at - plan_history_s(loaded.plan, at))):
+                late.add(slo_id)
+            fed = ~future & ~early
+            if fed.any():
+                parts.setdefault(id(loaded.cohort), []).append(
+                    (loaded.positions_of(key[1]), _select(b, fed))
+                )
+            if future.any():
+                self.pending[key] = [_select(b, future)]
+            else:
+                del self.pending[key]
+        for cohort in self.cohorts:
+            ev = cohort.evaluator
+            if ev.end > at:
+                # The clock went back: this cohort cannot go back with it.
+                late.update(cohort.slo_ids[i] for i in np.flatnonzero(cohort.alive))
+                continue
+            _append_minutes(ev, at, parts.get(id(cohort), []))
+        return late
+
+    def _load(
+        self,
+        ids: list[int],
+        slos: Mapping[int, SloRef],
+        at: int,
+        documents: Documents,
+        outcome: Outcome,
+    ) -> None:
+        if not ids:
+            return
+        self.forget(ids)
+        merged = self._to_merge(len(ids))
+        self.forget(sorted(merged))
+        ids = sorted(set(ids) | merged)
+        docs = documents(ids)
+        plans: list[tuple[Plan, int]] = []
+        for slo_id in ids:
+            try:
+                document = docs.get(slo_id)
+                if document is None:
+                    raise ValueError("the SLO was deleted")
+                plan = plan_of(slos[slo_id], document)
+                plans.append((plan, plan_history_s(plan, at)))
+            except Exception as exc:  # one bad spec never stops the others
+                outcome.errors[slo_id] = f"cannot evaluate the spec: {_message(exc)}"
+        # Similar histories together, so no cohort holds much more than its rows need.
+        plans.sort(key=lambda p: (p[1], p[0].ref.id))
+        group: list[tuple[Plan, int]] = []
+        rows = 0
+        for plan, hist in plans:
+            n = len(plan.objectives)
+            if group and (rows + n) * (hist // MINUTE) > self.cohort_elements:
+                self._build(group, at, outcome)
+                group, rows = [], 0
+            group.append((plan, hist))
+            rows += n
+        if group:
+            self._build(group, at, outcome)
+
+    def _to_merge(self, incoming: int) -> set[int]:
+        """SLOs of cohorts worth rebuilding now: mostly dead ones, and small ones."""
+        out: set[int] = set()
+        keep = []
+        for cohort in self.cohorts:
+            size = len(cohort.slo_ids)
+            if cohort.live * 2 < size and size - cohort.live >= 8:
+                out.update(cohort.slo_ids[i] for i in np.flatnonzero(cohort.alive))
+            else:
+                keep.append(cohort)
+        # Every reload makes a cohort; fold the smallest into this one while they are many.
+        keep.sort(key=lambda c: c.live)
+        while len(keep) > 8 and keep[0].live <= max(incoming, 16):
+            cohort = keep.pop(0)
+            out.update(cohort.slo_ids[i] for i in np.flatnonzero(cohort.alive))
+        return out
+
+    def _build(self, group: list[tuple[Plan, int]], at: int, outcome: Outcome) -> None:
+        hist = max(h for _, h in group)
+        start = at - hist
+        minutes = hist // MINUTE
+        n_rows = sum(len(p.objectives) for p, _ in group)
+        good = np.zeros((n_rows, minutes))
+        total = np.zeros((n_rows, minutes))
+        value = None
+        if any(n.objective.threshold is not None for p, _ in group for n in p.objectives):
+            value = np.full((n_rows, minutes), np.nan)
+        objectives: list[engine.Objective] = []
+        slo_ids: list[int] = []
+        members: list[tuple[Plan, list[int], dict[str, int]]] = []
+        for plan, plan_hist in group:
+            rows = list(range(len(objectives), len(objectives) + len(plan.objectives)))
+            try:
+                seqs = self._read_history(plan, plan_hist, rows, start, at, good, total, value)
+            except Exception as exc:  # a broken chunk fails its SLO only
+                outcome.errors[plan.ref.id] = f"cannot read the SLO's data: {_message(exc)}"
+                for r in rows:
+                    good[r] = total[r] = 0.0
+                    if value is not None:
+                        value[r] = np.nan
+                seqs = None
+            objectives.extend(n.objective for n in plan.objectives)
+            slo_ids.extend([plan.ref.id] * len(plan.objectives))
+            if seqs is not None:
+                members.append((plan, rows, seqs))
+        evaluator = IncrementalEvaluator.from_history(objectives, start, good, total, value)
+        cohort = _Cohort(evaluator, slo_ids)
+        cohort.alive[:] = False
+        for plan, rows, seqs in members:
+            cohort.alive[rows] = True
+            self.loaded[plan.ref.id] = _Loaded(plan, cohort, rows, seqs)
+            outcome.reloaded.add(plan.ref.id)
+        if cohort.live:
+            self.cohorts.append(cohort)
+
+    def _read_history(
+        self,
+        plan: Plan,
+        hist: int,
+        rows: list[int],
+        start: int,
+        at: int,
+        good: np.ndarray,
+        total: np.ndarray,
+        value: np.ndarray | None,
+    ) -> dict[str, int]:
+        seqs: dict[str, int] = {}
+        slo_id = plan.ref.id
+        for key in dict.fromkeys(plan.keys):
+            snap = store.read_snapshot(slo_id, key, at - hist, at + FUTURE_S)
+            seqs[key] = snap.seq
+            b = snap.buckets
+            past = b.t < at
+            idx = (b.t[past] - start) // MINUTE
+            g = np.nan_to_num(b.good[past], nan=0.0)
+            t = np.nan_to_num(b.total[past], nan=0.0)
+            v = b.value[past]
+            for r, k in zip(rows, plan.keys, strict=True):
+                if k != key:
+                    continue
+                good[r, idx] = g
+                total[r, idx] = t
+                if value is not None:
+                    value[r, idx] = v
+            if (~past).any():
+                self.pending[(slo_id, key)] = [_select(b, ~past)]
+            else:
+                self.pending.pop((slo_id, key), None)
+        return seqs
+
+    def _evaluate_all(self, at: int, outcome: Outcome) -> None:
+        blocks: list[ResultBlock] = []
+        owners: list[tuple[_Loaded, int]] = []
+        for cohort in self.cohorts:
+            cohort.evaluator.advance_to(at)
+            blocks.append(cohort.evaluator.evaluate(at))
+        by_cohort: dict[int, list[_Loaded]] = {}
+        for loaded in self.loaded.values():
+            by_cohort.setdefault(id(loaded.cohort), []).append(loaded)
+        rows: list[np.ndarray] = []
+        for cohort in self.cohorts:
+            take: list[int] = []
+            for loaded in by_cohort.get(id(cohort), []):
+                for i, p in enumerate(loaded.positions):
+                    take.append(p)
+                    owners.append((loaded, i))
+            rows.append(np.array(take, dtype=np.int64))
+        if not owners:
+            return
+        combined = _concat([b.take(r) for b, r in zip(blocks, rows, strict=True) if len(r)])
+        dicts = result_dicts(
+            combined,
+            [loaded.plan.ref.name for loaded, _ in owners],
+            [loaded.plan.objectives[i].name for loaded, i in owners],
+        )
+        for (loaded, i), result in zip(owners, dicts, strict=True):
+            named = loaded.plan.objectives[i]
+            outcome.results.setdefault(loaded.plan.ref.id, []).append(
+                ObjectiveResult(named.index, named.name, named.objective, result)
+            )
+
+
+def _select(b: Buckets, mask: np.ndarray) -> Buckets:
+    return Buckets(b.t[mask], b.good[mask], b.total[mask], b.value[mask])
+
+
+def _append_minutes(
+    ev: IncrementalEvaluator, at: int, parts: list[tuple[list[int], Buckets]]
+) -> None:
+    """Append the minutes ``[ev.end, at)`` with the rows in ``parts`` (others empty)."""
+    if not parts:
+        ev.advance_to(at)
+        return
+    end = ev.end
+    n = len(ev.objectives)
+    m = (at - end) // MINUTE
+    idx_parts, g_parts, t_parts, v_parts = [], [], [], []
+    for positions, b in parts:
+        minute = (b.t - end) // MINUTE
+        for p in positions:
+            idx_parts.append(minute * n + p)
+            g_parts.append(b.good)
+            t_parts.append(b.total)
+            v_parts.append(b.value)
+    idx = np.concatenate(idx_parts)
+    good = np.bincount(idx, weights=np.nan_to_num(np.concatenate(g_parts)), minlength=m * n)
+    total = np.bincount(idx, weights=np.nan_to_num(np.concatenate(t_parts)), minlength=m * n)
+    values = np.concatenate(v_parts)
+    value = None
+    has = ~np.isnan(values)
+    if has.any():
+        # The last value of a minute wins (SLO_MATH.md): first in the reversed rows.
+        vi, vv = idx[has][::-1], values[has][::-1]
+        where, first = np.unique(vi, return_index=True)
+        value = np.full(m * n, np.nan)
+        value[where] = vv[first]
+    good2, total2 = good.reshape(m, n), total.reshape(m, n)
+    value2 = None if value is None else value.reshape(m, n)
+    for k in range(m):
+        ev.append(end + k * MINUTE, good2[k], total2[k], None if value2 is None else value2[k])
+
+
+def _concat(blocks: list[ResultBlock]) -> ResultBlock:
+    if len(blocks) == 1:
+        return blocks[0]
+    return ResultBlock(
+        **{
+            f.name: np.concatenate([getattr(b, f.name) for b in blocks])
+            for f in fields(ResultBlock)
+        }
+    )

@@ -1,0 +1,178 @@
+"""Leases: which worker evaluates and pulls which SLO, kept in the database.
+
+A worker owns an SLO while ``SLO.lease_owner`` is its name and ``lease_expires_at`` is in
+the future.  It renews its leases every tick; when it dies they expire and another worker
+claims them.  Claiming is a single race-free statement pair:
+
+- PostgreSQL: ``SELECT … FOR UPDATE SKIP LOCKED`` picks claimable rows no other worker is
+  claiming right now, then an ``UPDATE`` takes them, in one transaction;
+- SQLite (one writer at a time): a conditional ``UPDATE … WHERE id IN (…) AND (the lease
+  is free, expired or mine)``; when its row count is short, another worker took some, and
+  the rows actually won are read back.
+
+Every write of results re-checks ownership inside its transaction (:func:`owned`), so a
+worker whose lease expired while it was busy cannot overwrite its successor's work.
+
+Workers also keep a :class:`~ekkyo.worker.models.WorkerHeartbeat`: each claims at most a
+fair share (the SLOs over the live workers) and hands back what it holds beyond it, so a
+worker that joins gets work without waiting for another to die.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.db.models import Q
+
+from ekkyo.catalog.models import SLO, Lifecycle
+from ekkyo.worker.models import WorkerHeartbeat
+
+# Large IN lists are split: SQLite limits the number of parameters per statement.
+_IN_CHUNK = 2000
+# Heartbeats of workers gone for this long are deleted.
+_FORGET_AFTER = dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Held:
+    """An SLO this worker holds, with what a tick needs to know about it."""
+
+    id: int
+    name: str
+    spec_hash: str
+    source_type: str
+    next_evaluation_at: dt.datetime
+
+
+def _chunks(ids: list[int]) -> Iterable[list[int]]:
+    for i in range(0, len(ids), _IN_CHUNK):
+        yield ids[i : i + _IN_CHUNK]
+
+
+def _claimable(owner: str, now: dt.datetime) -> Q:
+    return (
+        Q(lease_owner="")
+        | Q(lease_owner=owner)
+        | Q(lease_expires_at__isnull=True)
+        | Q(lease_expires_at__lt=now)
+    )
+
+
+def _active() -> Q:
+    return ~Q(lifecycle=Lifecycle.RETIRED)
+
+
+def claim(owner: str, now: dt.datetime, ttl: dt.timedelta, limit: int) -> list[int]:
+    """Lease up to ``limit`` SLOs that nobody holds (or whose lease expired); their ids."""
+    if limit <= 0:
+        return []
+    free = _active() & (
+        Q(lease_owner="") | Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now)
+    )
+    order = ("next_evaluation_at", "id")
+    expires = now + ttl
+    if connection.vendor == "postgresql":
+        with transaction.atomic():
+            ids = list(
+                SLO.objects.select_for_update(skip_locked=True)
+                .filter(free)
+                .order_by(*order)
+                .values_list("id", flat=True)[:limit]
+            )
+            for part in _chunks(ids):
+                SLO.objects.filter(id__in=part).update(lease_owner=owner, lease_expires_at=expires)
+        return ids
+    candidates = list(
+        SLO.objects.filter(free).order_by(*order).values_list("id", flat=True)[:limit]
+    )
+    if not candidates:
+        return []
+    with transaction.atomic():
+        taken = sum(
+            SLO.objects.filter(_claimable(owner, now), id__in=part).update(
+                lease_owner=owner, lease_expires_at=expires
+            )
+            for part in _chunks(candidates)
+        )
+    if taken == len(candidates):
+        return candidates
+    # Another worker won some of them between our SELECT and UPDATE: read back ours.
+    return [
+        i
+        for part in _chunks(candidates)
+        for i in SLO.objects.filter(id__in=part, lease_owner=owner).values_list("id", flat=True)
+    ]
+
+
+def renew(owner: str, now: dt.datetime, ttl: dt.timedelta) -> int:
+    """Extend every lease ``owner`` still holds; hand back retired SLOs.  Returns how many."""
+    with transaction.atomic():
+        SLO.objects.filter(lease_owner=owner, lifecycle=Lifecycle.RETIRED).update(
+            lease_owner="", lease_expires_at=None
+        )
+        return SLO.objects.filter(lease_owner=owner).update(lease_expires_at=now + ttl)
+
+
+def held(owner: str) -> list[Held]:
+    """The non-retired SLOs ``owner`` holds, by id."""
+    rows = (
+        SLO.objects.filter(_active(), lease_owner=owner)
+        .order_by("id")
+        .values_list("id", "name", "spec_hash", "source_type", "next_evaluation_at")
+    )
+    return [Held(*row) for row in rows]
+
+
+def owned(owner: str, ids: Iterable[int], now: dt.datetime) -> set[int]:
+    """Of ``ids``, those ``owner`` holds and that are due at ``now``, locked until commit.
+
+    Call inside the transaction that writes their results: on PostgreSQL the rows stay
+    locked until it commits; on SQLite the transaction already holds the write lock.
+    """
+    out: set[int] = set()
+    for part in _chunks(sorted(ids)):
+        query = SLO.objects.filter(
+            _active(), id__in=part, lease_owner=owner, next_evaluation_at__lte=now
+        )
+        if connection.vendor == "postgresql":
+            query = query.select_for_update()
+        out.update(query.values_list("id", flat=True))
+    return out
+
+
+def release(owner: str, ids: Iterable[int] | None = None) -> int:
+    """Give up ``owner``'s leases on ``ids`` (all of them when None)."""
+    query = SLO.objects.filter(lease_owner=owner)
+    if ids is None:
+        return query.update(lease_owner="", lease_expires_at=None)
+    return sum(
+        query.filter(id__in=part).update(lease_owner="", lease_expires_at=None)
+        for part in _chunks(sorted(ids))
+    )
+
+
+def heartbeat(
+    owner: str, now: dt.datetime, started_at: dt.datetime, slos: int, ttl: dt.timedelta
+) -> int:
+    """Record that ``owner`` is alive; the number of live workers, itself included."""
+    WorkerHeartbeat.objects.update_or_create(
+        name=owner,
+        defaults={"seen_at": now, "slos": slos},
+        create_defaults={"started_at": started_at, "seen_at": now, "slos": slos},
+    )
+    WorkerHeartbeat.objects.filter(seen_at__lt=now - _FORGET_AFTER).delete()
+    return max(1, WorkerHeartbeat.objects.filter(seen_at__gte=now - ttl).count())
+
+
+def forget(owner: str) -> None:
+    WorkerHeartbeat.objects.filter(name=owner).delete()
+
+
+def fair_share(workers: int) -> int:
+    """How many SLOs one of ``workers`` live workers should hold (rounded up)."""
+    active = SLO.objects.filter(_active()).count()
+    return math.ceil(active / max(1, workers))
