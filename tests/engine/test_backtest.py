@@ -28,16 +28,27 @@ THIRTY_DAYS = RollingWindow(30 * DAY)
 
 
 def reference(series, objective, start, end, alert_settings):
-    """Per rule: (pending_at, start, end, factor, peak long, peak short) by stepping minutes."""
-    first = start - math.ceil(alert_settings.for_s / 60) * 60
+    """Per rule: (pending_at, start, end, factor, peak long, peak short) by stepping minutes.
+
+    Each rule's state machine starts its own ``for`` before ``start``.
+    """
+    by_severity = (
+        alert_settings
+        if isinstance(alert_settings, dict)
+        else {"page": alert_settings, "ticket": alert_settings}
+    )
+    firsts = {s: start - math.ceil(v.for_s / 60) * 60 for s, v in by_severity.items()}
     states = [RuleState() for _ in ALERT_RULES]
     open_: list[list | None] = [None] * len(ALERT_RULES)
     found: list[list[tuple]] = [[] for _ in ALERT_RULES]
-    for now in range(first, end + 60, 60):
+    for now in range(min(firsts.values()), end + 60, 60):
         result = evaluate(series, objective, at=now)
         inputs = rule_inputs(result, window_events(series, objective, now))
         for k, rule in enumerate(ALERT_RULES):
-            states[k], transitions = step(states[k], inputs[k], alert_settings, now)
+            if now < firsts[rule.severity]:
+                continue
+            rule_settings = by_severity[rule.severity]
+            states[k], transitions = step(states[k], inputs[k], rule_settings, now)
             for t in transitions:
                 if t.kind == "firing":
                     factor = rule.factor(result.length_s)
@@ -173,9 +184,13 @@ def scenarios(draw):
     series = bursty(T0 + offset, minutes, pieces, 0)
     span = draw(st.integers(0, minutes + 60))
     start = series.start + 60 * draw(st.integers(0, minutes))
-    alert_settings = AlertSettings(
-        for_s=draw(st.sampled_from([0, 60, 300])), min_events=draw(st.sampled_from([0, 100]))
-    )
+
+    def one():
+        return AlertSettings(
+            for_s=draw(st.sampled_from([0, 60, 300])), min_events=draw(st.sampled_from([0, 100]))
+        )
+
+    alert_settings = one() if draw(st.booleans()) else {"page": one(), "ticket": one()}
     return series, start, start + 60 * span, alert_settings
 
 

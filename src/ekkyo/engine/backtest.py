@@ -10,8 +10,9 @@ Python loop per minute.
 
 Choices (docs/alerting.md):
 
-* Evaluations start ``for_s`` before ``start``, so an alert whose condition began before
-  the period is seen firing from ``start`` on, as a worker that had been running would.
+* Each rule's evaluations start its ``for_s`` before ``start``, so an alert whose
+  condition began before the period is seen firing from ``start`` on, as a worker that had
+  been running would.
 * An interval's ``end`` is the first evaluation at which the rule no longer fires
   (``None`` when it still fires at ``end``); its peaks are the highest burn rates of the
   rule's two windows while it fired.
@@ -21,6 +22,7 @@ Choices (docs/alerting.md):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +36,8 @@ from ekkyo.engine.history import window_counts
 from ekkyo.engine.model import CalendarWindow, Objective
 from ekkyo.engine.result import iso_utc
 from ekkyo.engine.series import Series
+
+SEVERITIES = ("page", "ticket")
 
 
 @dataclass(frozen=True)
@@ -78,15 +82,18 @@ class RuleBacktest:
 class Backtest:
     start: int
     end: int
-    settings: AlertSettings
+    #: The settings applied, per severity (``page``, ``ticket``).
+    settings: Mapping[str, AlertSettings]
     rules: tuple[RuleBacktest, ...]
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "from": iso_utc(self.start),
             "to": iso_utc(self.end),
-            "for_s": self.settings.for_s,
-            "min_events": self.settings.min_events,
+            "settings": {
+                severity: {"for_s": s.for_s, "min_events": s.min_events}
+                for severity, s in self.settings.items()
+            },
             "rules": [
                 {
                     "severity": r.rule.severity,
@@ -147,15 +154,23 @@ def backtest(
     objective: Objective,
     start: int,
     end: int,
-    settings: AlertSettings | None = None,
+    settings: AlertSettings | Mapping[str, AlertSettings] | None = None,
 ) -> Backtest:
-    """Which rules would have fired in ``[start, end]`` and when (see the module notes)."""
+    """Which rules would have fired in ``[start, end]`` and when (see the module notes).
+
+    ``settings`` applies to every rule, or maps a severity to the settings of its rules.
+    """
     start = _check_minute("start", start)
     end = _check_minute("end", end)
     if end < start:
         raise ValueError(f"end {end} is before start {start}")
-    settings = settings or AlertSettings()
-    warmup = -(-settings.for_s // MINUTE)  # evaluations before `start` that may count
+    if settings is None or isinstance(settings, AlertSettings):
+        one = settings or AlertSettings()
+        by_severity = {severity: one for severity in SEVERITIES}
+    else:
+        by_severity = {severity: settings.get(severity, AlertSettings()) for severity in SEVERITIES}
+    longest_for = max(s.for_s for s in by_severity.values())
+    warmup = -(-longest_for // MINUTE)  # evaluations before `start` that may count
     times = np.arange(start - warmup * MINUTE, end + MINUTE, MINUTE, dtype=np.int64)
     n = len(times)
 
@@ -173,17 +188,21 @@ def backtest(
 
     out = []
     for rule in ALERT_RULES:
+        rule_settings = by_severity[rule.severity]
         factors = np.array([rule.factor(int(p)) for p in unique_lengths])[length_index]
         long_b, short_b = burn[rule.long_window], burn[rule.short_window]
         # NaN compares False: a window without data never fires.
         active = (long_b > factors) & (short_b > factors)
-        if settings.min_events > 0:
-            active &= events[rule.long_window] >= settings.min_events
+        if rule_settings.min_events > 0:
+            active &= events[rule.long_window] >= rule_settings.min_events
+        # Each rule starts its own warm-up: for_s before `start`, as a worker with that
+        # rule's settings would have been evaluating.
+        active[: warmup + (rule_settings.for_s // -MINUTE)] = False
         edges = np.diff(np.concatenate(([0], active.astype(np.int8), [0])))
         run_start = np.flatnonzero(edges == 1)
         run_end = np.flatnonzero(edges == -1)  # first inactive index (n: still active)
         # Fires at the first evaluation at least for_s after the run's first one.
-        fire = np.searchsorted(times, times[run_start] + settings.for_s, side="left")
+        fire = np.searchsorted(times, times[run_start] + rule_settings.for_s, side="left")
         keep = fire < run_end
         run_start, run_end, fire = run_start[keep], run_end[keep], fire[keep]
         peak_long = _segment_max(long_b, fire, run_end)
@@ -201,4 +220,4 @@ def backtest(
         )
         firing_minutes = int(np.sum(run_end - fire))
         out.append(RuleBacktest(rule, intervals, firing_minutes))
-    return Backtest(start, end, settings, tuple(out))
+    return Backtest(start, end, by_severity, tuple(out))
