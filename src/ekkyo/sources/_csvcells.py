@@ -93,26 +93,16 @@ Strings = pa.ChunkedArray | pa.Array
 
 
 def _np(arr: Strings) -> np.ndarray:
-    """A numpy view of a null-free numeric or boolean array.
-
-    Read from the buffers: pyarrow's ``to_numpy`` imports pandas on first use, which costs
-    more than reading a small file.
-    """
+    """A numpy array of a null-free numeric or boolean pyarrow array."""
     if isinstance(arr, pa.ChunkedArray):
         if arr.num_chunks == 1:
             return _np(arr.chunk(0))
         if arr.num_chunks == 0:
             return _np(pa.array([], type=arr.type))
         return np.concatenate([_np(c) for c in arr.chunks])
-    assert arr.null_count == 0
-    if pa.types.is_boolean(arr.type):
-        return _np(arr.cast(pa.uint8())).view(np.bool_)
     if pa.types.is_timestamp(arr.type):
         arr = arr.cast(pa.int64())
-    dtype = np.dtype(arr.type.to_pandas_dtype())
-    return np.frombuffer(
-        arr.buffers()[1], dtype, count=len(arr), offset=arr.offset * dtype.itemsize
-    )
+    return arr.to_numpy(zero_copy_only=False)
 
 
 def _dtype(typ: pa.DataType) -> type[np.generic]:
