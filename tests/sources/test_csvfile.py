@@ -131,6 +131,21 @@ def test_it_trims_spaces_and_removes_quotes_around_cells() -> None:
     assert result.by_slo['check"out'].good.tolist() == [9.0]
 
 
+def test_it_ends_a_row_at_a_line_break_even_inside_quotes() -> None:
+    result = parse(RATIO + '2024-05-01T00:00Z,"check\nout",1,1\n2024-05-01T00:01Z,a,1,1\n')
+    assert [(p.line, p.code) for p in result.problems] == [(2, "field_count"), (3, "field_count")]
+    assert result.problems[0].message == "expected 4 fields (timestamp,slo,good,total), found 2"
+    assert result.by_slo["a"].t.tolist() == [MAY_1 + 60]
+
+
+def test_it_splits_at_a_comma_even_inside_quotes() -> None:
+    problem = only_problem(RATIO + '2024-05-01T00:00Z,"a,b",1,1\n')
+    assert (problem.line, problem.message) == (
+        2,
+        "expected 4 fields (timestamp,slo,good,total), found 5",
+    )
+
+
 def test_it_accepts_whole_counts_written_as_decimals_or_exponents() -> None:
     result = parse(RATIO + "2024-05-01T00:00:00Z,a,9.0,1e3\n")
     assert result.by_slo["a"].total.tolist() == [1000.0]
