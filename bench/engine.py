@@ -331,6 +331,8 @@ def run(quick: bool) -> list[str]:
     versions = f"numpy {facts['numpy']}, pandas {pd.__version__}, duckdb {duckdb.__version__}"
     say(f"- machine: `{facts['machine']}`, {facts['cpu']}, {facts['cores']} cores")
     say(f"- software: Python {facts['python']}, {versions}")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    say(f"- load average at start: {load} (the machine is shared: figures vary with it)")
     good, total = make_counts(n_slos, days * 1440)
     millions = good.size / 1e6
     say(f"- data: {n_slos:,} SLOs x {days} days = {millions:.1f} M per-minute buckets, float64")
