@@ -263,3 +263,19 @@ def test_it_tries_a_failing_receiver_once_per_call(team, receiver_factory, clien
     outbox.deliver_due(T0, client)
 
     assert len(receiver.requests) == 1
+
+
+def test_it_sends_a_backlog_at_once_when_its_receiver_answers_again(team, receiver_factory, client):
+    receiver = receiver_factory()
+    receiver.fail_next(3, reply(503, "down"))
+    slack(team, receiver)
+    for i in range(3):
+        state.process(add_slo(f"pay-{i}", team), 0, "availability", result(PAGE_FAST), T0)
+    for second in range(3):  # one failed try per call; every row is now backing off
+        outbox.deliver_due(T0 + second * SECOND, client)
+    assert statuses() == ["queued"] * 3
+    state.process(add_slo("pay-new", team), 0, "availability", result(PAGE_FAST), T0)
+
+    outbox.deliver_due(T0 + 3 * SECOND, client)
+
+    assert statuses() == ["sent"] * 4

@@ -182,12 +182,14 @@ def deliver_due(
     Rounds repeat while they send something, so a resolve queued behind its trigger goes
     out in the same call.  After a retryable failure the other rows of that target wait
     for the next call: a receiver that is down costs one timeout per call, not one per
-    queued message.
+    queued message.  After a success, the target's rows waiting out a back-off are due at
+    once: a receiver that is back gets its backlog now, not when each back-off ends.
     """
     worker = worker or default_worker_id()
     _cancel_orphans()
     found = False
     failing: set[int] = set()
+    recovered: set[int] = set()
     budget = limit
     while budget > 0:
         progressed = False
@@ -210,8 +212,16 @@ def deliver_due(
             result, secrets = _attempt(row, client, now, timeout)
             elapsed_ms = int((time.monotonic() - started) * 1000)
             status = _finish(row, worker, now, result, secrets, elapsed_ms)
-            if status != NotificationStatus.SENT and result.retryable:
-                assert row.target_id is not None
+            assert row.target_id is not None
+            if status == NotificationStatus.SENT and row.target_id not in recovered:
+                # The receiver answers again: its backlog need not sit out its back-off.
+                recovered.add(row.target_id)
+                Notification.objects.filter(
+                    target_id=row.target_id,
+                    status=NotificationStatus.QUEUED,
+                    next_attempt_at__gt=now,
+                ).update(next_attempt_at=now)
+            elif status != NotificationStatus.SENT and result.retryable:
                 failing.add(row.target_id)
         if not progressed:
             break
