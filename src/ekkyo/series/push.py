@@ -35,7 +35,7 @@ MAX_KEY_LENGTH = 255
 _TOP_FIELDS = frozenset({"idempotency_key", "buckets"})
 
 
-@dataclass
+@dataclass(eq=False)
 class SloTarget:
     id: int
     name: str
@@ -43,10 +43,13 @@ class SloTarget:
     layout: SeriesLayout
     # (series key, kind) of a bucket that names no objective; None when that is ambiguous.
     default: tuple[str, str] | None = field(init=False)
+    # (slo id, series key) of such a bucket.
+    default_series: tuple[int, str] | None = field(init=False)
 
     def __post_init__(self) -> None:
         key = self.layout.default_key
         self.default = None if key is None else (key, self.layout.kind(key))
+        self.default_series = None if key is None else (self.id, key)
 
 
 class PushInvalid(Exception):
@@ -136,16 +139,26 @@ def _columnar(items: list[Any], series: Series, times: Times) -> Columns | None:
     if not objective_types <= {_NONE, str, int}:  # not bool: True == 1 would share a key
         return None
     if objective_types == {_NONE}:
-        keys: list[Any] = slos
-        found = {slo: series.entry(slo, None) for slo in dict.fromkeys(slos)}
+        # The usual push: no objectives, so each SLO's default series.
+        unique = list(dict.fromkeys(slos))
+        chosen = list(map(series.targets.get, unique))
+        if any(target is None or target.default is None for target in chosen):
+            return None
+        numbers = series.numbers
+        number_of = {
+            slo: numbers.setdefault(target.default_series, len(numbers))
+            for slo, target in zip(unique, chosen, strict=True)
+        }
+        kinds = {target.default[1] for target in chosen}
+        index = np.fromiter(map(number_of.__getitem__, slos), np.uint32, n)
     else:
         keys = list(zip(slos, objectives, strict=True))
         found = {pair: series.entry(*pair) for pair in dict.fromkeys(keys)}
-    entries = {key: entry for key, entry in found.items() if entry is not None}
-    if len(entries) != len(found):
-        return None
-    kinds = {kind for _, kind in entries.values()}
-    index = np.fromiter((entries[key][0] for key in keys), np.uint32, n)
+        entries = {key: entry for key, entry in found.items() if entry is not None}
+        if len(entries) != len(found):
+            return None
+        kinds = {kind for _, kind in entries.values()}
+        index = np.fromiter((entries[key][0] for key in keys), np.uint32, n)
     t_types = set(map(type, ts))
     try:
         if t_types == {int}:
