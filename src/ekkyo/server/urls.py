@@ -11,5 +11,6 @@ urlpatterns = [
     path("metrics", prometheus_metrics, name="metrics"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
+    path("workshops/", include("ekkyo.workshops.urls")),
     path("", include("ekkyo.web.urls")),
 ]

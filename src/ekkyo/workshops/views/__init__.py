@@ -1,0 +1,1 @@
+"""Workshop pages, one module per step (see docs/workshops.md)."""
