@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "ekkyo.alerting",
     "ekkyo.api",
     "ekkyo.web",
+    "ekkyo.reviews",
     "ekkyo.workshops",
 ]
 

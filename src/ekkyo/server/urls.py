@@ -12,5 +12,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("workshops/", include("ekkyo.workshops.urls")),
+    path("reviews/", include("ekkyo.reviews.urls")),
     path("", include("ekkyo.web.urls")),
 ]
