@@ -59,6 +59,46 @@ def _template(n_slos: int) -> str:
     return '{"idempotency_key":"@K@","buckets":[' + ",".join(items) + "]}"
 
 
+WARM_UP_MINUTE = 500_000  # warm-up pushes use minutes far from the measured ones
+
+
+def _push(port: int, token: str, template: str, minute: int) -> bool:
+    """Push one batch (every SLO at ``minute``); True when acknowledged."""
+    t = dt.datetime.fromtimestamp(BASE_T + 60 * minute, dt.UTC).isoformat()
+    body = template.replace("@T@", t).replace("@K@", f"bench-{minute}").encode()
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        conn.request(
+            "POST",
+            "/api/v1/buckets",
+            body,
+            {"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        )
+        response = conn.getresponse()
+        response.read()
+        conn.close()
+    except OSError:
+        return False
+    return response.status == 200
+
+
+def _warm_up(port: int, token: str, n_slos: int, workers: int) -> int:
+    """Push until every worker has served pushes (imports, caches); returns acknowledged."""
+    template = _template(n_slos)
+    acked = []
+
+    def run(first: int) -> None:
+        for minute in range(first, first + 4):
+            acked.append(_push(port, token, template, WARM_UP_MINUTE + minute))
+
+    pool = [threading.Thread(target=run, args=(4 * i,)) for i in range(2 * workers)]
+    for th in pool:
+        th.start()
+    for th in pool:
+        th.join()
+    return sum(acked)
+
+
 def _client(args: tuple[int, int, int, str, int, float, int, mp.Queue]) -> None:
     proc, n_procs, threads, token, port, seconds, n_slos, out = args
     template = _template(n_slos)
@@ -73,23 +113,8 @@ def _client(args: tuple[int, int, int, str, int, float, int, mp.Queue]) -> None:
         while time.monotonic() < stop_at:
             minute = lane + k * lanes
             k += 1
-            t = dt.datetime.fromtimestamp(BASE_T + 60 * minute, dt.UTC).isoformat()
-            body = template.replace("@T@", t).replace("@K@", f"bench-{minute}").encode()
             began = time.perf_counter()
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-                conn.request(
-                    "POST",
-                    "/api/v1/buckets",
-                    body,
-                    {"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-                )
-                response = conn.getresponse()
-                response.read()
-                conn.close()
-                ok = response.status == 200
-            except OSError:
-                ok = False
+            ok = _push(port, token, template, minute)
             with lock:
                 if ok:
                     tally["batches"] += 1
@@ -102,6 +127,7 @@ def _client(args: tuple[int, int, int, str, int, float, int, mp.Queue]) -> None:
         th.start()
     for th in pool:
         th.join()
+    tally["cpu_s"] = time.process_time()
     out.put(tally)
 
 
@@ -244,6 +270,21 @@ def _reads(n_reads: int) -> dict[str, float]:
     }
 
 
+def _tree_cpu(pid: int) -> float:
+    """CPU seconds used so far by a process and its children (Linux /proc)."""
+    total = 0.0
+    pids = [pid]
+    try:
+        kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        pids += [int(k) for k in kids]
+        for p in pids:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        pass
+    return total
+
+
 def _machine(database: str) -> str:
     cpu = platform.processor() or ""
     try:
@@ -302,6 +343,8 @@ def main() -> None:
         )
         for p in range(args.procs)
     ]
+    warm = _warm_up(port, token, args.slos, args.workers)
+    server_cpu = _tree_cpu(server.pid)
     began = time.perf_counter()
     for p in procs:
         p.start()
@@ -309,6 +352,7 @@ def main() -> None:
     elapsed = time.perf_counter() - began
     for p in procs:
         p.join()
+    server_cpu = _tree_cpu(server.pid) - server_cpu
     os.killpg(server.pid, signal.SIGTERM)
     server.wait(timeout=30)
 
@@ -316,20 +360,23 @@ def main() -> None:
     errors = sum(t["errors"] for t in tallies)
     latencies = sorted(x for t in tallies for x in t["latencies"])
     rate = batches * args.slos / elapsed
-    check = _verify(batches, args.slos)
+    check = _verify(batches + warm, args.slos)
     reads = _reads(args.reads)
-    lost = batches * args.slos - check["stored_buckets"]
+    lost = (batches + warm) * args.slos - check["stored_buckets"]
     lines = [
         f"- database: {database}; gunicorn {args.workers} sync workers; "
         f"{args.procs} client processes × {args.threads} threads, one connection per push",
         f"- pushed {batches:,} batches of {args.slos:,} buckets in {elapsed:.1f} s: "
         f"**{rate:,.0f} buckets/s** ({batches / elapsed:.0f} pushes/s), {errors} failed pushes",
         f"- push latency: median {statistics.median(latencies) * 1e3:.1f} ms, "
-        f"p95 {latencies[int(0.95 * len(latencies))] * 1e3:.1f} ms",
+        f"p95 {latencies[int(0.95 * len(latencies))] * 1e3:.1f} ms; CPU per push: server "
+        f"{server_cpu / max(batches, 1) * 1e3:.1f} ms, client "
+        f"{sum(t['cpu_s'] for t in tallies) / max(batches, 1) * 1e3:.1f} ms",
         f"- compaction afterwards: {check['batches_folded']:,} batches "
         f"({check['batches_folded'] * args.slos:,} buckets) in {check['compaction_s']:.1f} s "
         f"= {check['batches_folded'] * args.slos / check['compaction_s']:,.0f} buckets/s",
-        f"- stored after compaction: {check['stored_buckets']:,} buckets, lost: **{lost}**, "
+        f"- stored after compaction (with {warm} warm-up pushes before the clock started): "
+        f"{check['stored_buckets']:,} buckets, lost: **{lost}**, "
         f"sums of good/total match: {check['good_ok']}",
         f"- read 30 days of one SLO (31 chunks): median {reads['read_median_ms']:.2f} ms, "
         f"p95 {reads['read_p95_ms']:.2f} ms",
