@@ -343,3 +343,27 @@ def test_it_agrees_with_a_dict_of_minutes_whatever_the_pushes_compactions_and_re
             found = store.read_series(slo_id, key, T0, T0 + 3 * DAY)
             assert _rows(found) == _reference(log, s, 0, 3 * 1440)
         transaction.set_rollback(True)
+
+
+def test_it_reads_thirty_days_out_of_thirty_one_exactly():
+    slo = ratio_slo()
+    minutes = T0 + 60 * np.arange(31 * 1440)
+    _push(slo.id, Buckets.counts(minutes, minutes % 7, minutes % 7 + 3))
+    _compact_all()
+    start = T0 + 12 * 3600  # not at a midnight: 31 chunks serve the 30 days
+
+    found = store.read_series(slo.id, "", start, start + 30 * DAY)
+
+    inside = minutes[(minutes >= start) & (minutes < start + 30 * DAY)]
+    np.testing.assert_array_equal(found.t, inside)
+    np.testing.assert_array_equal(found.total, inside % 7 + 3)
+    np.testing.assert_array_equal(found.good, inside % 7)
+
+
+def test_it_rounds_range_bounds_up_to_whole_minutes():
+    slo = ratio_slo()
+    _push(slo.id, Buckets.counts([T0, T0 + 60, T0 + 120], [1, 1, 1], [1, 1, 1]))
+
+    found = store.read_series(slo.id, "", T0 + 1, T0 + 121)
+
+    assert found.t.tolist() == [T0 + 60, T0 + 120]
