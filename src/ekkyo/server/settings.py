@@ -25,6 +25,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    # Only for the API docs' own Swagger UI files: /api/v1/docs must not need a CDN.
+    "ninja",
     "ekkyo.accounts",
     "ekkyo.teams",
     "ekkyo.catalog",
@@ -124,6 +126,7 @@ LOGIN_REDIRECT_URL = "/"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("EKKYO_HTTPS", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 
 LOGGING = {

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from ekkyo.web.views import portfolio, slo, team
+from ekkyo.web.views import account, portfolio, slo, team
 
 urlpatterns = [
     path("", portfolio.portfolio, name="portfolio"),
@@ -14,6 +14,10 @@ urlpatterns = [
     path("slos/<str:name>/lifecycle", slo.slo_lifecycle, name="slo-lifecycle"),
     path("teams/<slug:slug>", team.team, name="team"),
     path("teams/<slug:slug>.json", team.team, {"as_json": True}, name="team-json"),
+    path("account/", account.account, name="account"),
+    path("account/profile", account.account_profile, name="account-profile"),
+    path("account/tokens", account.token_create, name="account-tokens"),
+    path("account/tokens/<int:pk>/revoke", account.token_revoke, name="account-token-revoke"),
     path(
         "login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),
