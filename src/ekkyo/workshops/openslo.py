@@ -109,7 +109,7 @@ def build_document(
 
 def with_target(document: dict[str, Any], target: float) -> dict[str, Any]:
     """``document`` with every objective's target replaced by ``target``."""
-    copy = json.loads(json.dumps(document))
+    copy: dict[str, Any] = json.loads(json.dumps(document))
     for objective in copy["spec"]["objectives"]:
         objective.pop("targetPercent", None)
         objective["target"] = target

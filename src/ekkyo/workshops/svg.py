@@ -71,9 +71,9 @@ def line_chart(
         '<svg class="spark" viewBox="0 0 {w} {h}" width="100%" role="img" aria-label="{label}"'
         ' xmlns="http://www.w3.org/2000/svg"><title>{label}</title>'
         '<rect x="{l}" y="{t}" width="{iw}" height="{ih}" fill="#ffffff" stroke="#dadce0"/>'
-        '<line x1="{l}" x2="{r}" y1="{ry:.1f}" y2="{ry:.1f}" stroke="#d55e00"'
+        '<line x1="{l}" x2="{r}" y1="{ry}" y2="{ry}" stroke="#d55e00"'
         ' stroke-dasharray="6 4" stroke-width="1.5"/>'
-        '<text x="{r}" y="{ty:.1f}" font-size="11" text-anchor="end" fill="#a33b00">{rl}</text>'
+        '<text x="{r}" y="{ty}" font-size="11" text-anchor="end" fill="#a33b00">{rl}</text>'
         "{axis}{paths}{dots}</svg>",
         w=WIDTH,
         h=HEIGHT,
@@ -83,8 +83,8 @@ def line_chart(
         r=WIDTH - PAD_R,
         iw=WIDTH - PAD_L - PAD_R,
         ih=HEIGHT - PAD_T - PAD_B,
-        ry=ref_y,
-        ty=ref_y - 4,
+        ry=f"{ref_y:.1f}",
+        ty=f"{ref_y - 4:.1f}",
         rl=reference_label,
         axis=axis,
         paths=paths,
