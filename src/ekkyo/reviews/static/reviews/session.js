@@ -79,7 +79,7 @@
         margin: { l: 64, r: 16, t: 8, b: 40 }, font: { family: font, size: 16 },
         legend: { orientation: "h", y: -0.2 }, paper_bgcolor: "#fff", plot_bgcolor: "#fff",
         xaxis: { type: "date", tickformat: "%m/%d", gridcolor: "#eceff1" },
-        yaxis: { tickformat: ".0%", gridcolor: "#eceff1", title: { text: labels.remaining } }
+        yaxis: { tickformat: ".0%", gridcolor: "#eceff1" }
       }, { displaylogo: false, responsive: true, staticPlot: false });
     }).then(function () {
       el.dataset.drawn = "true";
