@@ -9,7 +9,14 @@ import numpy as np
 
 from ekkyo.catalog.models import Service
 from ekkyo.workshops.models import SLI, Journey, Participant, Workshop
-from tests.web.conftest import add_slo, org, push_minutes, sign_in  # noqa: F401
+from tests.web.conftest import (  # noqa: F401  (fixtures shared with the web tests)
+    add_slo,
+    browser,
+    browser_page,
+    org,
+    push_minutes,
+    sign_in,
+)
 
 DAY = 86400
 
