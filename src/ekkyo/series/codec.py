@@ -69,8 +69,13 @@ def encode_columns(cols: Columns) -> bytes:
     """The uncompressed, deterministic byte form of ``cols`` (hash it for idempotency)."""
     # The series table goes in as arrays (slo id, index into the distinct keys): a push
     # to 1,000 SLOs has 1,000 series, too many to spell out as JSON on the hot path.
-    keys: dict[str, int] = {}
-    key_index = [keys.setdefault(key, len(keys)) for _, key in cols.series]
+    slo_ids, series_keys = zip(*cols.series, strict=True) if cols.series else ((), ())
+    keys: dict[str, int] = dict.fromkeys(series_keys, 0)
+    if len(keys) <= 1:  # the usual case: every series is an SLO's own indicator
+        key_index = np.zeros(len(series_keys), "<u4")
+    else:
+        keys = {key: i for i, key in enumerate(keys)}
+        key_index = np.array([keys[key] for key in series_keys], "<u4")
     header = json.dumps(
         {"v": _BATCH_VERSION, "n": len(cols), "s": len(cols.series), "keys": list(keys)},
         separators=(",", ":"),
@@ -80,8 +85,8 @@ def encode_columns(cols: Columns) -> bytes:
         (
             struct.pack("<I", len(header)),
             header,
-            np.fromiter((slo for slo, _ in cols.series), "<i8", len(cols.series)).tobytes(),
-            np.array(key_index, "<u4").tobytes(),
+            np.array(slo_ids, "<i8").tobytes(),
+            key_index.tobytes(),
             np.ascontiguousarray(cols.index, "<u4").tobytes(),
             np.ascontiguousarray(cols.t // 60, "<i4").tobytes(),
             np.ascontiguousarray(cols.good, "<f8").tobytes(),
