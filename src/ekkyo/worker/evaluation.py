@@ -34,6 +34,7 @@ from ekkyo import engine, toolkit
 from ekkyo.engine import Buckets, IncrementalEvaluator, ResultBlock
 from ekkyo.series import store
 from ekkyo.series.objectives import layout_of
+from ekkyo.worker.feeding import IntArray, Rows, RowTable, append_minutes
 from ekkyo.worker.status import result_dicts
 
 log = logging.getLogger(__name__)
@@ -100,6 +101,7 @@ def plan_history_s(plan: Plan, at: int) -> int:
 class _Cohort:
     evaluator: IncrementalEvaluator
     slo_ids: list[int]  # per row
+    objective_indexes: list[int]  # per row: which of its SLO's objectives (spec order)
     alive: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
@@ -164,19 +166,40 @@ class Evaluations:
         self.cursor: int | None = None
         self.loaded: dict[int, _Loaded] = {}
         self.cohorts: list[_Cohort] = []
-        self.pending: dict[tuple[int, str], list[Buckets]] = {}
+        # Rows read but not fed yet (minutes at or after the evaluation time).
+        self.pending = Rows.empty()
+        self.key_ids: dict[str, int] = {"": 0}
+        self._table: RowTable | None = None
 
     # -- bookkeeping ---------------------------------------------------------------------
 
     def forget(self, ids: Sequence[int]) -> None:
         """Drop SLOs this worker no longer evaluates."""
+        if not len(ids):
+            return
         for slo_id in ids:
             loaded = self.loaded.pop(slo_id, None)
             if loaded is not None:
                 loaded.cohort.alive[loaded.positions] = False
-                for key in set(loaded.plan.keys):
-                    self.pending.pop((slo_id, key), None)
+        if len(self.pending):
+            self.pending = self.pending.take(~np.isin(self.pending.slo, np.asarray(ids)))
         self.cohorts = [c for c in self.cohorts if c.live]
+        self._table = None
+
+    def key_id(self, key: str) -> int:
+        return self.key_ids.setdefault(key, len(self.key_ids))
+
+    def _row_table(self) -> RowTable:
+        if self._table is None:
+            index = {id(c): i for i, c in enumerate(self.cohorts)}
+            self._table = RowTable(
+                [
+                    (slo_id, self.key_id(key), index[id(loaded.cohort)], pos)
+                    for slo_id, loaded in self.loaded.items()
+                    for pos, key in zip(loaded.positions, loaded.plan.keys, strict=True)
+                ]
+            )
+        return self._table
 
     @property
     def rows(self) -> int:
@@ -219,55 +242,69 @@ class Evaluations:
     def _read_changes(self, skip: set[int]) -> int:
         assert self.cursor is not None
         count = 0
+        parts: list[tuple[int, int, Buckets]] = []
         while True:
             changes = store.changes_since(self.cursor, limit=CHANGES_PER_READ)
             if not changes:
-                return count
+                break
             for change in changes:
-                count += 1
                 loaded = self.loaded.get(change.slo_id)
-                if loaded is None or change.slo_id in skip or not len(change.buckets):
+                if loaded is None or change.slo_id in skip:
                     continue
                 if change.compacted_seq <= loaded.seqs.get(change.objective_key, 0):
                     continue  # already in the snapshot it was loaded from
                 if change.objective_key not in loaded.plan.keys:
                     continue  # a series no objective reads
-                key = (change.slo_id, change.objective_key)
-                self.pending.setdefault(key, []).append(change.buckets)
+                parts.append((change.slo_id, self.key_id(change.objective_key), change.buckets))
+            count += len(changes)
             self.cursor = max(self.cursor, max(c.compacted_seq for c in changes))
+        self.pending = self.pending.concat(Rows.of(parts))
+        return count
 
     def _feed(self, at: int, reload: set[int]) -> set[int]:
         """Append pending minutes before ``at`` to every cohort; the SLOs with late data."""
         late: set[int] = set()
-        parts: dict[int, list[tuple[list[int], Buckets]]] = {}
-        for key, waiting in list(self.pending.items()):
-            slo_id = key[0]
-            loaded = self.loaded.get(slo_id)
-            if loaded is None or slo_id in reload:
-                del self.pending[key]
-                continue
-            b = waiting[0] if len(waiting) == 1 else Buckets.concat(waiting)
-            end = loaded.cohort.evaluator.end
-            future = b.t >= at
-            early = b.t < end
-            if early.any() and bool(np.any(b.t[early] >= at - plan_history_s(loaded.plan, at))):
-                late.add(slo_id)
-            fed = ~future & ~early
+        rows = self.pending
+        fed_by_cohort: dict[int, tuple[IntArray, Rows]] = {}
+        if len(rows):
+            table = self._row_table()
+            lo, count = table.lookup(rows)
+            if not len(table.code):
+                count = np.zeros_like(count)
+            known = (count > 0) & ~np.isin(rows.slo, np.fromiter(reload, np.int64, len(reload)))
+            ends = np.array([c.evaluator.end for c in self.cohorts] + [0], dtype=np.int64)
+            cohort = np.where(known, table.cohort[np.minimum(lo, len(table.code) - 1)], -1)
+            end = ends[cohort]
+            future = rows.t >= at
+            early = known & (rows.t < end)
+            for slo_id in np.unique(rows.slo[early]).tolist():
+                plan = self.loaded[slo_id].plan
+                mine = early & (rows.slo == slo_id)
+                if bool(np.any(rows.t[mine] >= at - plan_history_s(plan, at))):
+                    late.add(slo_id)
+            fed = known & ~future & ~early
+            self.pending = rows.take(known & future)
             if fed.any():
-                parts.setdefault(id(loaded.cohort), []).append(
-                    (loaded.positions_of(key[1]), _select(b, fed))
-                )
-            if future.any():
-                self.pending[key] = [_select(b, future)]
-            else:
-                del self.pending[key]
-        for cohort in self.cohorts:
-            ev = cohort.evaluator
+                taken = rows.take(fed)
+                which, coh, pos = table.expand(lo[fed], count[fed])
+                order = np.argsort(coh, kind="stable")  # keeps acceptance order per cohort
+                which, coh, pos = which[order], coh[order], pos[order]
+                cuts = np.flatnonzero(np.diff(coh)) + 1
+                for part in np.split(np.arange(len(coh)), cuts):
+                    if len(part):
+                        fed_by_cohort[int(coh[part[0]])] = (pos[part], taken.take(which[part]))
+        for i, c in enumerate(self.cohorts):
+            ev = c.evaluator
             if ev.end > at:
                 # The clock went back: this cohort cannot go back with it.
-                late.update(cohort.slo_ids[i] for i in np.flatnonzero(cohort.alive))
+                late.update(c.slo_ids[j] for j in np.flatnonzero(c.alive))
                 continue
-            _append_minutes(ev, at, parts.get(id(cohort), []))
+            got = fed_by_cohort.get(i)
+            if got is None:
+                ev.advance_to(at)
+            else:
+                pos, r = got
+                append_minutes(ev, at, pos, r.t, r.good, r.total, r.value)
         return late
 
     def _load(
@@ -338,11 +375,15 @@ class Evaluations:
             value = np.full((n_rows, minutes), np.nan)
         objectives: list[engine.Objective] = []
         slo_ids: list[int] = []
+        indexes: list[int] = []
         members: list[tuple[Plan, list[int], dict[str, int]]] = []
+        future: list[tuple[int, int, Buckets]] = []
         for plan, plan_hist in group:
             rows = list(range(len(objectives), len(objectives) + len(plan.objectives)))
             try:
-                seqs = self._read_history(plan, plan_hist, rows, start, at, good, total, value)
+                seqs = self._read_history(
+                    plan, plan_hist, rows, start, at, good, total, value, future
+                )
             except Exception as exc:  # a broken chunk fails its SLO only
                 outcome.errors[plan.ref.id] = f"cannot read the SLO's data: {_message(exc)}"
                 for r in rows:
@@ -352,10 +393,11 @@ class Evaluations:
                 seqs = None
             objectives.extend(n.objective for n in plan.objectives)
             slo_ids.extend([plan.ref.id] * len(plan.objectives))
+            indexes.extend(range(len(plan.objectives)))
             if seqs is not None:
                 members.append((plan, rows, seqs))
         evaluator = IncrementalEvaluator.from_history(objectives, start, good, total, value)
-        cohort = _Cohort(evaluator, slo_ids)
+        cohort = _Cohort(evaluator, slo_ids, indexes)
         cohort.alive[:] = False
         for plan, rows, seqs in members:
             cohort.alive[rows] = True
@@ -363,6 +405,8 @@ class Evaluations:
             outcome.reloaded.add(plan.ref.id)
         if cohort.live:
             self.cohorts.append(cohort)
+        self.pending = self.pending.concat(Rows.of([f for f in future if f[0] in self.loaded]))
+        self._table = None
 
     def _read_history(
         self,
@@ -374,6 +418,7 @@ class Evaluations:
         good: np.ndarray,
         total: np.ndarray,
         value: np.ndarray | None,
+        future: list[tuple[int, int, Buckets]],
     ) -> dict[str, int]:
         seqs: dict[str, int] = {}
         slo_id = plan.ref.id
@@ -394,81 +439,32 @@ class Evaluations:
                 if value is not None:
                     value[r, idx] = v
             if (~past).any():
-                self.pending[(slo_id, key)] = [_select(b, ~past)]
-            else:
-                self.pending.pop((slo_id, key), None)
+                ahead = Buckets(b.t[~past], b.good[~past], b.total[~past], b.value[~past])
+                future.append((slo_id, self.key_id(key), ahead))
         return seqs
 
     def _evaluate_all(self, at: int, outcome: Outcome) -> None:
         blocks: list[ResultBlock] = []
-        owners: list[tuple[_Loaded, int]] = []
+        owners: list[tuple[int, int]] = []
         for cohort in self.cohorts:
             cohort.evaluator.advance_to(at)
-            blocks.append(cohort.evaluator.evaluate(at))
-        by_cohort: dict[int, list[_Loaded]] = {}
-        for loaded in self.loaded.values():
-            by_cohort.setdefault(id(loaded.cohort), []).append(loaded)
-        rows: list[np.ndarray] = []
-        for cohort in self.cohorts:
-            take: list[int] = []
-            for loaded in by_cohort.get(id(cohort), []):
-                for i, p in enumerate(loaded.positions):
-                    take.append(p)
-                    owners.append((loaded, i))
-            rows.append(np.array(take, dtype=np.int64))
+            alive = np.flatnonzero(cohort.alive)
+            blocks.append(cohort.evaluator.evaluate(at).take(alive))
+            owners += [(cohort.slo_ids[p], cohort.objective_indexes[p]) for p in alive.tolist()]
         if not owners:
             return
-        combined = _concat([b.take(r) for b, r in zip(blocks, rows, strict=True) if len(r)])
+        plans = [self.loaded[slo_id].plan for slo_id, _ in owners]
         dicts = result_dicts(
-            combined,
-            [loaded.plan.ref.name for loaded, _ in owners],
-            [loaded.plan.objectives[i].name for loaded, i in owners],
+            _concat(blocks),
+            [plan.ref.name for plan in plans],
+            [plan.objectives[i].name for plan, (_, i) in zip(plans, owners, strict=True)],
         )
-        for (loaded, i), result in zip(owners, dicts, strict=True):
-            named = loaded.plan.objectives[i]
-            outcome.results.setdefault(loaded.plan.ref.id, []).append(
+        results = outcome.results
+        for plan, (slo_id, i), result in zip(plans, owners, dicts, strict=True):
+            named = plan.objectives[i]
+            results.setdefault(slo_id, []).append(
                 ObjectiveResult(named.index, named.name, named.objective, result)
             )
-
-
-def _select(b: Buckets, mask: np.ndarray) -> Buckets:
-    return Buckets(b.t[mask], b.good[mask], b.total[mask], b.value[mask])
-
-
-def _append_minutes(
-    ev: IncrementalEvaluator, at: int, parts: list[tuple[list[int], Buckets]]
-) -> None:
-    """Append the minutes ``[ev.end, at)`` with the rows in ``parts`` (others empty)."""
-    if not parts:
-        ev.advance_to(at)
-        return
-    end = ev.end
-    n = len(ev.objectives)
-    m = (at - end) // MINUTE
-    idx_parts, g_parts, t_parts, v_parts = [], [], [], []
-    for positions, b in parts:
-        minute = (b.t - end) // MINUTE
-        for p in positions:
-            idx_parts.append(minute * n + p)
-            g_parts.append(b.good)
-            t_parts.append(b.total)
-            v_parts.append(b.value)
-    idx = np.concatenate(idx_parts)
-    good = np.bincount(idx, weights=np.nan_to_num(np.concatenate(g_parts)), minlength=m * n)
-    total = np.bincount(idx, weights=np.nan_to_num(np.concatenate(t_parts)), minlength=m * n)
-    values = np.concatenate(v_parts)
-    value = None
-    has = ~np.isnan(values)
-    if has.any():
-        # The last value of a minute wins (SLO_MATH.md): first in the reversed rows.
-        vi, vv = idx[has][::-1], values[has][::-1]
-        where, first = np.unique(vi, return_index=True)
-        value = np.full(m * n, np.nan)
-        value[where] = vv[first]
-    good2, total2 = good.reshape(m, n), total.reshape(m, n)
-    value2 = None if value is None else value.reshape(m, n)
-    for k in range(m):
-        ev.append(end + k * MINUTE, good2[k], total2[k], None if value2 is None else value2[k])
 
 
 def _concat(blocks: list[ResultBlock]) -> ResultBlock:

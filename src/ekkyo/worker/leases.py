@@ -21,9 +21,11 @@ worker that joins gets work without waiting for another to die.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Q
@@ -117,14 +119,35 @@ def renew(owner: str, now: dt.datetime, ttl: dt.timedelta) -> int:
         return SLO.objects.filter(lease_owner=owner).update(lease_expires_at=now + ttl)
 
 
-def held(owner: str) -> list[Held]:
-    """The non-retired SLOs ``owner`` holds, by id."""
-    rows = (
+def held(owner: str, known: Mapping[int, dt.datetime] | None = None) -> list[Held]:
+    """The non-retired SLOs ``owner`` holds, by id.
+
+    ``known`` gives the ``next_evaluation_at`` of SLOs the caller already holds (it wrote
+    them itself); only the others are read, as parsing thousands of datetimes is slow.
+    """
+    known = known or {}
+    rows = list(
         SLO.objects.filter(_active(), lease_owner=owner)
         .order_by("id")
-        .values_list("id", "name", "spec_hash", "source_type", "next_evaluation_at")
+        .values_list("id", "name", "spec_hash", "source_type")
     )
-    return [Held(*row) for row in rows]
+    missing = [row[0] for row in rows if row[0] not in known]
+    due = dict(known)
+    for part in _chunks(missing):
+        due.update(SLO.objects.filter(id__in=part).values_list("id", "next_evaluation_at"))
+    return [Held(*row, due[row[0]]) for row in rows if row[0] in due]
+
+
+def id_list(ids: Iterable[int]) -> tuple[str, list[Any]]:
+    """SQL ``id`` in ``ids`` with a single parameter, however many ids there are.
+
+    A Django ``id__in`` list prepares every value one by one and SQLite caps the number of
+    parameters; an array (PostgreSQL) or a JSON list (SQLite's ``json_each``) is one value.
+    """
+    values = [int(i) for i in ids]
+    if connection.vendor == "postgresql":
+        return "id = ANY(%s)", [values]
+    return "id IN (SELECT value FROM json_each(%s))", [json.dumps(values)]
 
 
 def owned(owner: str, ids: Iterable[int], now: dt.datetime) -> set[int]:
@@ -133,15 +156,27 @@ def owned(owner: str, ids: Iterable[int], now: dt.datetime) -> set[int]:
     Call inside the transaction that writes their results: on PostgreSQL the rows stay
     locked until it commits; on SQLite the transaction already holds the write lock.
     """
-    out: set[int] = set()
-    for part in _chunks(sorted(ids)):
-        query = SLO.objects.filter(
-            _active(), id__in=part, lease_owner=owner, next_evaluation_at__lte=now
-        )
-        if connection.vendor == "postgresql":
-            query = query.select_for_update()
-        out.update(query.values_list("id", flat=True))
-    return out
+    where, params = id_list(ids)
+    lock = " FOR UPDATE" if connection.vendor == "postgresql" else ""
+    sql = (
+        f"SELECT id FROM {connection.ops.quote_name(SLO._meta.db_table)} WHERE {where} "
+        "AND lease_owner = %s AND next_evaluation_at <= %s AND lifecycle <> %s" + lock
+    )
+    now_db = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, owner, now_db, Lifecycle.RETIRED.value])
+        return {row[0] for row in cursor.fetchall()}
+
+
+def schedule(ids: Iterable[int], when: dt.datetime) -> None:
+    """Set ``next_evaluation_at`` of ``ids`` (SLOs this worker holds) to ``when``."""
+    where, params = id_list(ids)
+    sql = (
+        f"UPDATE {connection.ops.quote_name(SLO._meta.db_table)} "
+        f"SET next_evaluation_at = %s WHERE {where}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [connection.ops.adapt_datetimefield_value(when), *params])
 
 
 def release(owner: str, ids: Iterable[int] | None = None) -> int:

@@ -1,5 +1,9 @@
 """Store an evaluation pass: one :class:`SLOStatus` per objective, in one transaction.
 
+Statuses are written with one ``INSERT … ON CONFLICT DO UPDATE`` statement run for every
+row (``executemany``; both SQLite and PostgreSQL have it): through the ORM, building and
+preparing 10,000 model instances would take most of a tick.
+
 Inside the transaction the worker first re-checks (and on PostgreSQL locks) which SLOs
 it still holds and that are still due (:func:`ekkyo.worker.leases.owned`): results for
 anything else are dropped, so an SLO is stored at most once per evaluation minute even
@@ -14,16 +18,17 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 
-from ekkyo.catalog.models import SLO
 from ekkyo.worker import leases
 from ekkyo.worker.evaluation import Outcome
 from ekkyo.worker.models import SLOStatus, StateChange
 from ekkyo.worker.status import classify, fastest_burn_rate
 
 _CHUNK = 2000
-_UPDATE_FIELDS = [
+_COLUMNS = (
+    "slo_id",
+    "objective_index",
     "objective",
     "computed_at",
     "state",
@@ -33,7 +38,7 @@ _UPDATE_FIELDS = [
     "fastest_burn_rate",
     "alerts_firing",
     "result",
-]
+)
 
 
 @dataclass(frozen=True)
@@ -70,44 +75,56 @@ def save(
     next_at: dt.datetime,
     retry_at: dt.datetime,
     failing: Mapping[int, SourceFailure] | None = None,
+    states: dict[tuple[int, int], str] | None = None,
 ) -> Saved:
-    """Store ``outcome``'s results of the ``due`` SLOs that ``owner`` still holds."""
+    """Store ``outcome``'s results of the ``due`` SLOs that ``owner`` still holds.
+
+    ``states`` caches each objective's last stored state across calls (the caller keeps
+    it); SLOs loaded in this pass, or missing from it, are read from the database.
+    """
     failing = failing or {}
+    cache: dict[tuple[int, int], str] = {} if states is None else states
     due_ids = set(due)
     saved = Saved()
     at = _utc(outcome.at)
+    new_states: dict[tuple[int, int], str] = {}
     with transaction.atomic():
         mine = leases.owned(owner, due_ids, now)
         saved.dropped = sorted(due_ids - mine)
         ids = sorted(i for i in mine if i in outcome.results)
-        previous = _previous_states(ids)
-        rows: list[SLOStatus] = []
+        unknown = {i for i in ids if i in outcome.reloaded or (i, 0) not in cache}
+        from_db = _previous_states(sorted(unknown)) if unknown else {}
+        computed_at = connection.ops.adapt_datetimefield_value(now)
+        rows: list[tuple[object, ...]] = []
         for slo_id in ids:
             failure = failing.get(slo_id)
             for obj in outcome.results[slo_id]:
                 r = obj.result
+                remaining = r["error_budget"]["remaining_ratio"]
                 c = classify(
                     r["sli"],
-                    r["error_budget"]["remaining_ratio"],
+                    remaining,
                     r["alerts"],
                     source_failing_since=failure.since if failure else None,
                     source_error=failure.error if failure else "",
                 )
                 rows.append(
-                    SLOStatus(
-                        slo_id=slo_id,
-                        objective_index=obj.index,
-                        objective=obj.name,
-                        computed_at=now,
-                        state=c.state,
-                        reason=c.reason,
-                        sli=r["sli"],
-                        remaining_ratio=r["error_budget"]["remaining_ratio"],
-                        fastest_burn_rate=fastest_burn_rate(r),
-                        alerts_firing=len(r["alerts"]),
-                        result=r,
+                    (
+                        slo_id,
+                        obj.index,
+                        obj.name,
+                        computed_at,
+                        c.state,
+                        c.reason,
+                        r["sli"],
+                        remaining,
+                        fastest_burn_rate(r),
+                        len(r["alerts"]),
+                        connection.ops.adapt_json_value(r, None),
                     )
                 )
+                new_states[(slo_id, obj.index)] = c.state
+                previous = from_db if slo_id in unknown else cache
                 before = previous.get((slo_id, obj.index), "")
                 if before != c.state:
                     saved.changes.append(
@@ -121,23 +138,32 @@ def save(
                             reason=c.reason,
                         )
                     )
-        SLOStatus.objects.bulk_create(
-            rows,
-            batch_size=500,
-            update_conflicts=True,
-            unique_fields=["slo", "objective_index"],
-            update_fields=_UPDATE_FIELDS,
-        )
+        _upsert(rows)
         _drop_removed_objectives(ids, outcome)
         StateChange.objects.bulk_create(saved.changes, batch_size=500)
-        for part in _chunks(ids):
-            SLO.objects.filter(id__in=part).update(next_evaluation_at=next_at)
+        leases.schedule(ids, next_at)
         saved.stored = ids
         failed = sorted(i for i in mine if i not in outcome.results)
-        for part in _chunks(failed):
-            SLO.objects.filter(id__in=part).update(next_evaluation_at=retry_at)
+        leases.schedule(failed, retry_at)
         saved.pushed_back = failed
+    if states is not None:
+        states.update(new_states)
     return saved
+
+
+def _upsert(rows: list[tuple[object, ...]]) -> None:
+    if not rows:
+        return
+    q = connection.ops.quote_name
+    columns = ", ".join(q(c) for c in _COLUMNS)
+    updates = ", ".join(f"{q(c)} = excluded.{q(c)}" for c in _COLUMNS[2:])
+    sql = (
+        f"INSERT INTO {q(SLOStatus._meta.db_table)} ({columns}) "
+        f"VALUES ({', '.join(['%s'] * len(_COLUMNS))}) "
+        f"ON CONFLICT ({q('slo_id')}, {q('objective_index')}) DO UPDATE SET {updates}"
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def _previous_states(ids: list[int]) -> dict[tuple[int, int], str]:

@@ -116,6 +116,8 @@ class Worker:
         self.held: dict[int, leases.Held] = {}
         self._ttl = dt.timedelta(seconds=self.settings.lease_ttl_s)
         self._leased_at: dt.datetime | None = None
+        # The state last stored per (SLO, objective index), to tell state changes.
+        self._states: dict[tuple[int, int], str] = {}
         self._surplus = 0
 
     # -- the loop ------------------------------------------------------------------------
@@ -185,11 +187,12 @@ class Worker:
         share = leases.fair_share(workers)
         if s.max_slos is not None:
             share = min(share, s.max_slos)
-        held = leases.held(name)
+        known = {i: h.next_evaluation_at for i, h in self.held.items()}
+        held = leases.held(name, known)
         self._surplus = 0
         if len(held) < share:
             report.claimed = len(leases.claim(name, now, self._ttl, share - len(held)))
-            held = leases.held(name)
+            held = leases.held(name, known)
         elif len(held) > share + max(1, share // 20):
             self._surplus = len(held) - share
         self._set_held(held)
@@ -259,6 +262,7 @@ class Worker:
             next_at=next_at,
             retry_at=now + dt.timedelta(seconds=self.settings.retry_s),
             failing=_failing(due),
+            states=self._states,
         )
         outcome.durations["save"] = time.perf_counter() - t0
         for slo_id in report.saved.stored:
