@@ -148,8 +148,9 @@ def test_it_explains_a_bad_envelope_with_422(client, member, body, field, messag
     assert message in detail["message"]
 
 
-def test_it_answers_400_to_a_body_that_is_not_json(client, member):
-    response = _post(client, "{not json", member)
+@pytest.mark.parametrize("body", ["{not json", b"\xff\xfe", "[" * 100_000 + "]" * 100_000])
+def test_it_answers_400_to_a_body_that_is_not_json(client, member, body):
+    response = _post(client, body, member)
 
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_json"
