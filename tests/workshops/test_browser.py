@@ -7,6 +7,7 @@ candidate changes), the agreement signed by both sides.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import numpy as np
@@ -84,6 +85,11 @@ def test_it_takes_a_team_from_a_new_workshop_to_a_trial_slo(browser_page, live_s
     page.wait_for_url(re.compile(r"/slis/\d+$"))
 
     # The implementation: pushed counts, history from a stand-in SLO.
+    implementation = page.url
+    page.goto(implementation + "?template=prometheus")
+    assert "http_requests_total" in page.locator("textarea[name=good_query]").input_value()
+    screenshot(page, "workshop-implementation")
+    page.goto(implementation)
     page.select_option("select[name=stand_in]", label="Checkout")
     page.click('[data-testid="implementation-form"] button[type=submit]')
     page.wait_for_url(re.compile(r"/slis/\d+/explore$"))
@@ -133,3 +139,30 @@ def test_it_takes_a_team_from_a_new_workshop_to_a_trial_slo(browser_page, live_s
     page.click('[data-testid="language-switcher"] button[value=ja]')
     page.wait_for_selector("text=クリティカルユーザージャーニー")
     screenshot(page, "workshop-record-ja")
+
+
+def test_it_reviews_a_trial_from_the_trials_ending_list(browser_page, live_server, shop):
+    from ekkyo.workshops import services
+    from tests.workshops.conftest import ready_workshop
+
+    workshop, _sli, people = ready_workshop(shop["checkout"])
+    today = timezone.localdate()
+    for who in ("business", "dev"):
+        services.sign(workshop, people[who], comment="", actor=shop["member"], today=today)
+    page = browser_page
+    sign_in(page, live_server, "dev")
+    page.goto(f"{live_server.url}/workshops/trials")
+    assert page.locator('tr[data-trial="shop-pay-availability"]').count() == 1
+    screenshot(page, "workshop-trials")
+    page.click('tr[data-trial="shop-pay-availability"] a.button')
+    page.select_option("select[name=decision]", "adjust")
+    page.fill("input[name=new_target]", "99.5")
+    page.fill("textarea[name=reason]", "Four weeks of data: 99.9% paged for harmless blips.")
+    page.click('[data-testid="review-form"] button[type=submit]')
+    page.wait_for_url(f"{live_server.url}/slos/shop-pay-availability")
+    assert page.locator('[data-testid="workshop-origin"]').count() == 1
+    slo = SLO.objects.get(name="shop-pay-availability")
+    assert (slo.lifecycle, slo.version) == ("trial", 2)
+    assert slo.trial_ends_on == today + dt.timedelta(days=workshop.trial_days)  # not extended
+    assert slo.spec["spec"]["objectives"][0]["target"] == 0.995
+    screenshot(page, "workshop-slo-origin")

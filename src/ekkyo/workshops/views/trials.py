@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
@@ -80,7 +78,7 @@ def review(request: HttpRequest, name: str) -> HttpResponse:
     slo = get_object_or_404(SLO.objects.select_related("service__team"), name=name)
     reviews = list(slo.trial_reviews.select_related("actor"))
     can_review = can_edit_team(request.user, slo.service.team)
-    form = TrialReviewForm(request.POST or None, initial={"new_end_on": _later(slo)})
+    form = TrialReviewForm(request.POST or None)
     status = 200
     if request.method == "POST":
         require_team(request, slo.service.team)
@@ -119,8 +117,3 @@ def review(request: HttpRequest, name: str) -> HttpResponse:
         },
         status=status,
     )
-
-
-def _later(slo: SLO) -> dt.date:
-    base = max(slo.trial_ends_on or timezone.localdate(), timezone.localdate())
-    return base + dt.timedelta(days=14)
