@@ -88,8 +88,11 @@ def test_it_takes_a_team_from_a_new_workshop_to_a_trial_slo(browser_page, live_s
     implementation = page.url
     page.goto(implementation + "?template=prometheus")
     assert "http_requests_total" in page.locator("textarea[name=good_query]").input_value()
+    assert page.is_visible('[data-field="good_query"]')
+    assert not page.is_visible('[data-field="threshold_query"]')  # a ratio has no value query
     screenshot(page, "workshop-implementation")
     page.goto(implementation)
+    assert not page.is_visible('[data-field="good_query"]')  # pushed counts need no query
     page.select_option("select[name=stand_in]", label="Checkout")
     page.click('[data-testid="implementation-form"] button[type=submit]')
     page.wait_for_url(re.compile(r"/slis/\d+/explore$"))
