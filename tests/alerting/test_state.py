@@ -280,3 +280,20 @@ def test_it_routes_to_an_openslo_policys_targets_instead_of_the_teams(team, monk
     ]
     made = NotificationTarget.objects.get(name="openslo:pay-slack")
     assert (made.kind, made.url_env, made.source) == ("slack", "PAY_URL", "openslo")
+
+
+def test_it_reads_the_json_the_worker_stores_like_the_engine_result(team):
+    at = int(T0.timestamp())
+    series = Series(at - 7200, np.full(120, 90.0), np.full(120, 100.0))
+    engine_result = evaluate(series, Objective(0.999, RollingWindow(30 * 86400)))
+    from_json = add_slo("pay-json", team)
+    from_engine = add_slo("pay-engine", team, service="shop")
+
+    as_json = {"slo": "pay-json", "objective": "availability", **engine_result.as_dict()}
+    a = state.process(from_json, 0, "availability", as_json, at)
+    b = state.process(from_engine, 0, "availability", engine_result, at)
+
+    def facts(changes):
+        return [(c.kind, c.long_window, c.factor, c.burn_rates, c.sli) for c in changes]
+
+    assert facts(a) == facts(b) and len(a) == 4
