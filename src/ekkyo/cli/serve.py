@@ -28,10 +28,10 @@ def serve(
     from ekkyo.server.bootstrap import setup_django
 
     setup_django()
-    from django.core.management import call_command
 
-    # Hashed, compressed static files for whitenoise; cheap when nothing changed.
-    call_command("collectstatic", interactive=False, verbosity=0)
+    from ekkyo.server.staticfiles import collect_if_changed
+
+    collect_if_changed()  # hashed, gzipped static files for whitenoise
     run_gunicorn(host, port, workers or default_workers(), threads)
 
 

@@ -17,7 +17,7 @@ def main() -> None:
     from ekkyo.server.bootstrap import setup_django
 
     setup_django()
-    from ekkyo.demo.loader import load_demo
+    from ekkyo.demo.loader import top_up
 
     stop = False
 
@@ -29,9 +29,9 @@ def main() -> None:
     signal.signal(signal.SIGINT, _stop)
     while not stop:
         try:
-            report = load_demo(int(time.time()))
-            if report.buckets:
-                log.info("demo feed: %d new buckets", report.buckets)
+            _since, _until, written = top_up(int(time.time()))
+            if written:
+                log.info("demo feed: %d new buckets", written)
         except Exception:  # a failed top-up is retried next minute; the demo goes on
             log.exception("demo feed failed")
         for _ in range(60):

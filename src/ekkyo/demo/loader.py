@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from django.db import transaction
@@ -31,7 +31,6 @@ class DemoReport:
     buckets: int = 0
     since: int | None = None
     until: int = 0
-    notes: list[str] = field(default_factory=list)
 
 
 def _teams_and_people() -> int:
@@ -112,8 +111,7 @@ def load_demo(
     now: int, *, days: int = 90, progress: Callable[[int, int], None] | None = None
 ) -> DemoReport:
     """Teams, sign-ins and SLOs (idempotent), and data up to ``now`` (minute-aligned)."""
-    now -= now % MINUTE
-    report = DemoReport(until=now)
+    report = DemoReport()
     with transaction.atomic():
         report.teams = _teams_and_people()
         imported = import_paths(spec_paths(), actor_name="demo", reason="demo organisation")
@@ -121,17 +119,26 @@ def load_demo(
             raise RuntimeError("the demo specs do not import:\n" + "\n".join(imported.problems))
         _activate(imported.created)
     report.slos = SLO.objects.count()
+    report.since, report.until, report.buckets = top_up(now, days=days, progress=progress)
+    return report
+
+
+def top_up(
+    now: int, *, days: int = 90, progress: Callable[[int, int], None] | None = None
+) -> tuple[int | None, int, int]:
+    """Append generated data from where the last load ended (or ``days`` back) to ``now``;
+    returns ``(since, until, buckets written)``."""
+    now -= now % MINUTE
     since = last_loaded_until()
     if since is not None and since >= now:
-        return report
+        return since, now, 0
     span_days = days if since is None else min(days, -(-(now - since) // DAY))
-    report.since = since
-    report.buckets = _append_data(generate(now, days=span_days), since, progress)
+    written = _append_data(generate(now, days=span_days), since, progress)
     AuditEvent.objects.create(
         actor_name="demo",
         action=LOADED_ACTION,
         object_type="Demo",
         object_name=org.COMPANY,
-        detail={"until": now, "buckets": report.buckets},
+        detail={"until": now, "buckets": written},
     )
-    return report
+    return since, now, written

@@ -35,8 +35,8 @@ INSTALLED_APPS = [
     "ekkyo.alerting",
     "ekkyo.api",
     "ekkyo.web",
-    "ekkyo.reviews",
     "ekkyo.workshops",
+    "ekkyo.reviews",
 ]
 
 MIDDLEWARE = [
@@ -118,7 +118,7 @@ STATICFILES_FINDERS = [
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "ekkyo.server.staticfiles.GzipManifestStorage"},
 }
 
 LOGIN_URL = "login"
