@@ -211,6 +211,38 @@ def _serve(port: int, workers: int, env: dict[str, str]) -> subprocess.Popen[byt
     raise SystemExit("gunicorn did not start")
 
 
+class _Compactor(threading.Thread):
+    """Compacts every ``every`` seconds during the pushes, as the worker's tick does."""
+
+    def __init__(self, every: float) -> None:
+        super().__init__(daemon=True)
+        self.every = every
+        self.done = threading.Event()
+        self.batches = 0
+        self.held: list[float] = []
+
+    def run(self) -> None:
+        from django.db import connections
+
+        from ekkyo.series import store
+
+        if self.every <= 0:
+            return
+        while not self.done.wait(self.every):
+            while True:
+                began = time.perf_counter()
+                result = store.compact(max_batches=100)
+                self.held.append(time.perf_counter() - began)
+                self.batches += result.batches
+                if not result.more or self.done.is_set():
+                    break
+        connections.close_all()
+
+    def stop(self) -> None:
+        self.done.set()
+        self.join()
+
+
 def _verify(acked_batches: int, n_slos: int) -> dict[str, float]:
     import numpy as np
 
@@ -316,6 +348,12 @@ def main() -> None:
     parser.add_argument("--procs", type=int, default=2, help="client processes")
     parser.add_argument("--threads", type=int, default=3, help="threads per client process")
     parser.add_argument("--reads", type=int, default=200)
+    parser.add_argument(
+        "--compact-every",
+        type=float,
+        default=5,
+        help="seconds between compactions during the pushes (0: only afterwards)",
+    )
     parser.add_argument("--database-url", default="")
     parser.add_argument("--record", action="store_true")
     args = parser.parse_args()
@@ -345,11 +383,14 @@ def main() -> None:
     ]
     warm = _warm_up(port, token, args.slos, args.workers)
     server_cpu = _tree_cpu(server.pid)
+    compactor = _Compactor(args.compact_every)
     began = time.perf_counter()
     for p in procs:
         p.start()
+    compactor.start()
     tallies = [queue.get() for _ in procs]
     elapsed = time.perf_counter() - began
+    compactor.stop()
     for p in procs:
         p.join()
     server_cpu = _tree_cpu(server.pid) - server_cpu
@@ -372,6 +413,9 @@ def main() -> None:
         f"p95 {latencies[int(0.95 * len(latencies))] * 1e3:.1f} ms; CPU per push: server "
         f"{server_cpu / max(batches, 1) * 1e3:.1f} ms, client "
         f"{sum(t['cpu_s'] for t in tallies) / max(batches, 1) * 1e3:.1f} ms",
+        f"- compaction during the pushes (every {args.compact_every:g} s, up to 100 batches "
+        f"a transaction): {compactor.batches:,} batches, longest transaction "
+        f"{max(compactor.held, default=0) * 1e3:.0f} ms",
         f"- compaction afterwards: {check['batches_folded']:,} batches "
         f"({check['batches_folded'] * args.slos:,} buckets) in {check['compaction_s']:.1f} s "
         f"= {check['batches_folded'] * args.slos / check['compaction_s']:,.0f} buckets/s",

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ekkyo.engine.buckets import Buckets
-from ekkyo.series import store
+from ekkyo.series import compaction, store
 from ekkyo.series.models import Chunk, IngestBatch
 from tests.series.helpers import ratio_slo, threshold_slo
 
@@ -367,3 +367,39 @@ def test_it_rounds_range_bounds_up_to_whole_minutes():
     found = store.read_series(slo.id, "", T0 + 1, T0 + 121)
 
     assert found.t.tolist() == [T0 + 60, T0 + 120]
+
+
+def test_it_makes_its_plan_again_when_another_compaction_came_first(monkeypatch):
+    slo = ratio_slo()
+    _push(slo.id, Buckets.counts([T0], [1], [2]))
+    _push(slo.id, Buckets.counts([T0], [1], [2]))
+    real_plan = compaction._plan
+
+    def raced(max_batches, now):
+        plan = real_plan(max_batches, now)
+        # Between this plan and its lock, another compaction folds the same batches, and a
+        # new push arrives.
+        monkeypatch.setattr(compaction, "_plan", real_plan)
+        store.compact()
+        _push(slo.id, Buckets.counts([T0], [3], [3]))
+        return plan
+
+    monkeypatch.setattr(compaction, "_plan", raced)
+    result = store.compact()
+
+    assert (result.batches, result.last_seq) == (1, 3)
+    assert store.read_series(slo.id, "", T0, T0 + 60).total.tolist() == [7.0]
+
+
+def test_a_plan_goes_stale_when_a_chunk_it_read_changed():
+    slo = ratio_slo()
+    _push(slo.id, Buckets.counts([T0], [1], [2]))
+    _compact_all()
+    _push(slo.id, Buckets.counts([T0], [1], [2]))
+    plan = compaction._plan(10, dt.datetime.now(dt.UTC))
+    fresh = compaction._still_valid(plan)
+
+    Chunk.objects.filter(slo=slo).update(last_seq=99)  # as another compaction would
+
+    assert fresh
+    assert not compaction._still_valid(plan)

@@ -13,7 +13,8 @@ as unsigned integers of the smallest width that holds the day's largest total, a
 Storing ``bad`` instead of ``good`` is what makes chunks small: on a healthy service it
 is almost all zeros.  Byte shuffling (all first bytes, then all second bytes, …) puts the
 always-zero high bytes of counts next to each other.  Absent columns (counts on a
-threshold SLI, values on a ratio SLI) take no bytes at all.
+threshold SLI, values on a ratio SLI) take no bytes at all.  zlib level 1: level 6 saves
+about 5 % for three times the CPU, and compaction rewrites today's chunk on every tick.
 """
 
 from __future__ import annotations
@@ -165,7 +166,7 @@ def _unshuffle(raw: bytes, offset: int, dtype: np.dtype[np.generic]) -> npt.NDAr
     return np.ascontiguousarray(planes.reshape(size, MINUTES_PER_DAY).T).view(dtype).ravel()
 
 
-def encode_chunk(day: DayArrays, level: int = 6) -> bytes:
+def encode_chunk(day: DayArrays, level: int = 1) -> bytes:
     has_counts = bool(day.total.any())
     has_values = not bool(np.isnan(day.value).all())
     flags = (_HAS_COUNTS if has_counts else 0) | (_HAS_VALUES if has_values else 0)
