@@ -414,7 +414,7 @@ def main() -> None:
         f"{server_cpu / max(batches, 1) * 1e3:.1f} ms, client "
         f"{sum(t['cpu_s'] for t in tallies) / max(batches, 1) * 1e3:.1f} ms",
         f"- compaction during the pushes (every {args.compact_every:g} s, up to 100 batches "
-        f"a transaction): {compactor.batches:,} batches, longest transaction "
+        f"a call): {compactor.batches:,} batches, longest call (planning and writing) "
         f"{max(compactor.held, default=0) * 1e3:.0f} ms",
         f"- compaction afterwards: {check['batches_folded']:,} batches "
         f"({check['batches_folded'] * args.slos:,} buckets) in {check['compaction_s']:.1f} s "
