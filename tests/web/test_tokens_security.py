@@ -188,3 +188,55 @@ def test_it_logs_no_token_on_creation_use_and_revocation(client, org, caplog):
     assert f"API token {row.hint}… (id {row.pk}) created" in text
     assert "revoked by dev" in text
     assert clear[10:] not in text and row.token_hash not in text
+
+
+# --- NUL characters (PostgreSQL cannot store them) -------------------------------------------
+
+
+@pytest.fixture
+def api_headers(org):
+    add_slo("pay", org["checkout"])
+    token = ApiToken.issue(org["member"], label="nul")[1]
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/v1/slos?team=%00", "/api/v1/slos/pay%00/status", "/api/v1/annotations?slo=a%00"]
+)
+def test_it_refuses_a_nul_in_an_api_url_with_a_400_in_the_error_format(client, api_headers, url):
+    response = client.get(url, headers=api_headers)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_request"
+
+
+def test_it_refuses_a_nul_escaped_in_a_json_body(client, api_headers):
+    body = '{"slo": "pay", "text": "before\\u0000after"}'
+    response = client.post(
+        "/api/v1/annotations", body, content_type="application/json", headers=api_headers
+    )
+    assert response.status_code == 400
+    assert "NUL" in response.json()["error"]["message"]
+
+
+def test_it_lets_an_escaped_backslash_before_u0000_through(client, api_headers):
+    body = '{"slo": "pay", "text": "C:\\\\u0000 is a path"}'
+    response = client.post(
+        "/api/v1/annotations", body, content_type="application/json", headers=api_headers
+    )
+    assert response.status_code == 201
+    assert response.json()["text"] == "C:\\u0000 is a path"
+
+
+@pytest.mark.parametrize("url", ["/?team=%00", "/slos/pay%00", "/?product=a%00b"])
+def test_it_refuses_a_nul_in_a_page_url(client, org, url):
+    sign_in(client, org["viewer"])
+    assert client.get(url).status_code == 400
+
+
+def test_it_refuses_a_nul_in_a_posted_form(client, org):
+    sign_in(client, org["viewer"])
+    response = client.post(
+        "/account/tokens", "label=a%00b", content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 400
+    assert not ApiToken.objects.filter(user=org["viewer"]).exists()
