@@ -121,9 +121,6 @@ class _Loaded:
     # Snapshot seq per series key: changes up to it are in the loaded history.
     seqs: dict[str, int]
 
-    def positions_of(self, key: str) -> list[int]:
-        return [p for p, k in zip(self.positions, self.plan.keys, strict=True) if k == key]
-
 
 @dataclass(frozen=True)
 class ObjectiveResult:

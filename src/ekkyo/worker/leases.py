@@ -39,9 +39,10 @@ _IN_CHUNK = 2000
 _FORGET_AFTER = dt.timedelta(days=1)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Held:
-    """An SLO this worker holds, with what a tick needs to know about it."""
+    """An SLO this worker holds, with what a tick needs to know about it (the worker moves
+    ``next_evaluation_at`` along as it stores results)."""
 
     id: int
     name: str

@@ -21,6 +21,7 @@ one batch (``pull_ratios``).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import os
 import time
@@ -37,7 +38,7 @@ from ekkyo.engine import Buckets
 from ekkyo.series import store
 from ekkyo.sources import newrelic, prometheus
 from ekkyo.sources.errors import SourceConfigError, SourceError
-from ekkyo.worker.evaluation import SloRef, plan_history_s, plan_of
+from ekkyo.worker.evaluation import Plan, SloRef, plan_history_s, plan_of
 from ekkyo.worker.models import PullState
 
 log = logging.getLogger(__name__)
@@ -202,6 +203,26 @@ class Puller:
         self.delay_s = delay_s
         self.env = env
         self.clock = clock
+        # Per SLO: the spec hash read, its Source (None: not pulled; an exception: a spec
+        # that cannot be pulled) and its plan (for the history a first pull fills).
+        self._sources: dict[int, tuple[str, Source | Exception | None, Plan | None]] = {}
+
+    def _read_sources(self, slos: Mapping[int, SloRef]) -> None:
+        """Parse the specs of ``slos`` whose hash is new to this puller."""
+        stale = [i for i, ref in slos.items() if self._sources.get(i, ("",))[0] != ref.spec_hash]
+        for i in range(0, len(stale), 1000):
+            rows = SLO.objects.filter(id__in=stale[i : i + 1000]).values_list("id", "spec")
+            for slo_id, document in rows:
+                ref = slos[slo_id]
+                source: Source | Exception | None
+                plan: Plan | None = None
+                try:
+                    source = source_of(document)
+                    if source is not None:
+                        plan = plan_of(ref, document)
+                except Exception as exc:
+                    source = exc
+                self._sources[slo_id] = (ref.spec_hash, source, plan)
 
     def step(
         self, slos: Mapping[int, SloRef], now: dt.datetime, at: int, budget_s: float
@@ -231,39 +252,40 @@ class Puller:
     def _due(
         self, slos: Mapping[int, SloRef], now: dt.datetime, at: int, report: PullReport
     ) -> list[_Due]:
-        ids = list(slos)
-        states = {s.slo_id: s for s in PullState.objects.filter(slo_id__in=ids)}
+        # Found through the lease rather than an id list: a worker may hold thousands.
+        states = {
+            s.slo_id: s
+            for s in PullState.objects.filter(slo__lease_owner=self.owner)
+            if s.slo_id in slos
+        }
         waiting = [
             i
-            for i in ids
+            for i in slos
             if i not in states or states[i].next_pull_at is None or states[i].next_pull_at <= now
         ]
         if not waiting:
             return []
-        documents = dict(SLO.objects.filter(id__in=waiting).values_list("id", "spec"))
+        self._read_sources({i: slos[i] for i in waiting})
         out = []
         for slo_id in waiting:
-            document = documents.get(slo_id)
-            if document is None:
-                continue
+            cached = self._sources.get(slo_id)
+            if cached is None:
+                continue  # deleted meanwhile
+            _, source, plan = cached
             state = states.get(slo_id)
-            try:
-                source = source_of(document)
-                if source is None:
-                    report.skipped += 1
-                    continue
-                if state is None:
-                    state, _ = PullState.objects.get_or_create(slo_id=slo_id)
-                if state.pulled_until is not None:
-                    start = _seconds(state.pulled_until)
-                else:
-                    # The first pull fills every window the SLO's objectives look at.
-                    start = at - plan_history_s(plan_of(slos[slo_id], document), at)
-            except Exception as exc:  # a spec that cannot be pulled fails only itself
-                if state is None:
-                    state, _ = PullState.objects.get_or_create(slo_id=slo_id)
-                self._failed(state.pk, slo_id, exc, now, report)
+            if source is None:
+                report.skipped += 1
                 continue
+            if state is None:
+                state, _ = PullState.objects.get_or_create(slo_id=slo_id)
+            if isinstance(source, Exception):  # a spec that cannot be pulled fails only itself
+                self._failed(state.pk, slo_id, source, now, report)
+                continue
+            if state.pulled_until is not None:
+                start = _seconds(state.pulled_until)
+            else:
+                # The first pull fills every window the SLO's objectives look at.
+                start = at - (plan_history_s(plan, at) if plan is not None else 0)
             if start >= at:
                 PullState.objects.filter(pk=state.pk).update(next_pull_at=self._next(at))
                 continue
@@ -292,11 +314,14 @@ class Puller:
             for d in group:
                 self._failed(d.state_id, d.slo_id, exc, now, report)
             return
+        pulled = []
         for d, result in zip(group, got, strict=True):
             if isinstance(result, SourceError):
                 self._failed(d.state_id, d.slo_id, result, now, report)
             else:
-                self._save(d, d.start, at, at, result, now, report)
+                pulled.append((d, result))
+        if pulled:
+            self._save_many(pulled, start, at, now, report)
 
     def _pull_one(
         self,
@@ -331,39 +356,65 @@ class Puller:
         report: PullReport,
     ) -> bool:
         """Store one piece and move ``pulled_until`` to ``end``, together or not at all."""
+        return bool(self._save_many([(d, buckets)], start, end, now, report, at=at))
+
+    def _save_many(
+        self,
+        pulled: list[tuple[_Due, Buckets]],
+        start: int,
+        end: int,
+        now: dt.datetime,
+        report: PullReport,
+        *,
+        at: int | None = None,
+    ) -> int:
+        """Store the pieces ``[start, end)`` of several SLOs in one transaction and batch.
+
+        An SLO whose lease moved, or whose ``pulled_until`` another pull moved first, is
+        left out (and logged); the others are stored with their cursors moved.
+        """
         until = _utc(end)
-        done = end >= at
+        done = at is None or end >= at
+        next_pull = self._next(end) if done else now
         try:
             with transaction.atomic():
-                lease = SLO.objects.filter(pk=d.slo_id, lease_owner=self.owner)
+                ids = [d.slo_id for d, _ in pulled]
+                lease = SLO.objects.filter(pk__in=ids, lease_owner=self.owner)
                 if connection.vendor == "postgresql":
                     lease = lease.select_for_update()
-                if not lease.exists():
-                    raise _Lost("the lease passed to another worker")
-                moved = PullState.objects.filter(pk=d.state_id, pulled_until=d.was).update(
-                    pulled_until=until,
-                    last_success_at=now,
-                    failing_since=None,
-                    last_error="",
-                    consecutive_failures=0,
-                    next_pull_at=self._next(at) if done else now,
-                )
-                if moved != 1:
-                    raise _Lost("another pull stored these minutes first")
-                if len(buckets):
-                    cols = store.columns_from_series([(d.slo_id, "", buckets)])
-                    store.append_columns(
-                        cols, idempotency_key=f"pull:{d.slo_id}:{start}:{end}", now=now
+                mine = set(lease.values_list("id", flat=True))
+                kept = []
+                for d, buckets in pulled:
+                    if d.slo_id not in mine:
+                        log.info("pull of %s dropped: the lease passed to another worker", d.name)
+                        continue
+                    moved = PullState.objects.filter(pk=d.state_id, pulled_until=d.was).update(
+                        pulled_until=until,
+                        last_success_at=now,
+                        failing_since=None,
+                        last_error="",
+                        consecutive_failures=0,
+                        next_pull_at=next_pull,
                     )
-        except _Lost as exc:
-            log.info("pull of %s dropped: %s", d.name, exc)
-            return False
+                    if moved != 1:
+                        log.info("pull of %s dropped: another pull stored it first", d.name)
+                        continue
+                    kept.append((d, buckets))
+                rows = [(d.slo_id, "", b) for d, b in kept if len(b)]
+                if rows:
+                    key = ",".join(str(d.slo_id) for d, _ in kept)
+                    store.append_columns(
+                        store.columns_from_series(rows),
+                        idempotency_key=f"pull:{start}:{end}:{hashlib.sha256(key.encode()).hexdigest()[:32]}",
+                        now=now,
+                    )
         except Exception as exc:
-            self._failed(d.state_id, d.slo_id, exc, now, report)
-            return False
-        report.pulled += 1
-        report.buckets += len(buckets)
-        return True
+            for d, _ in pulled:
+                self._failed(d.state_id, d.slo_id, exc, now, report)
+            return 0
+        report.pulled += len(kept)
+        report.buckets += sum(len(b) for _, b in kept)
+        return len(kept)
 
     def _failed(
         self, state_id: int, slo_id: int, exc: BaseException, now: dt.datetime, report: PullReport
@@ -389,7 +440,3 @@ class Puller:
         )
         report.failed += 1
         report.errors[slo_id] = message
-
-
-class _Lost(Exception):
-    """This worker may no longer store the piece."""

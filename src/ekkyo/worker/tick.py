@@ -18,7 +18,6 @@ leases back.  A failing SLO is pushed back by ``retry`` and never stops the othe
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import logging
 import os
@@ -119,6 +118,7 @@ class Worker:
         # The state last stored per (SLO, objective index), to tell state changes.
         self._states: dict[tuple[int, int], str] = {}
         self._surplus = 0
+        self._refs: dict[int, SloRef] | None = None
 
     # -- the loop ------------------------------------------------------------------------
 
@@ -190,6 +190,7 @@ class Worker:
         known = {i: h.next_evaluation_at for i, h in self.held.items()}
         held = leases.held(name, known)
         self._surplus = 0
+        self._refs: dict[int, SloRef] | None = None
         if len(held) < share:
             report.claimed = len(leases.claim(name, now, self._ttl, share - len(held)))
             held = leases.held(name, known)
@@ -202,6 +203,7 @@ class Worker:
 
     def _set_held(self, held: Sequence[leases.Held]) -> None:
         self.held = {h.id: h for h in held}
+        self._refs = None
         self.evaluations.forget([i for i in self.evaluations.loaded if i not in self.held])
 
     def _release_surplus(self, report: TickReport) -> None:
@@ -247,8 +249,9 @@ class Worker:
             return False
         if report.pull.pulled:
             self.compact_step(report)  # make what was just pulled readable as changes
-        refs = {i: SloRef(h.id, h.name, h.spec_hash) for i, h in self.held.items()}
-        outcome = self.evaluations.evaluate(refs, report.at, _documents)
+        if self._refs is None:
+            self._refs = {i: SloRef(h.id, h.name, h.spec_hash) for i, h in self.held.items()}
+        outcome = self.evaluations.evaluate(self._refs, report.at, _documents)
         report.outcome = outcome
         for slo_id, message in outcome.errors.items():
             log.warning("cannot evaluate %s: %s", self.held[slo_id].name, message)
@@ -261,17 +264,18 @@ class Worker:
             now=now,
             next_at=next_at,
             retry_at=now + dt.timedelta(seconds=self.settings.retry_s),
-            failing=_failing(due),
+            failing=_failing(self.settings.name, due),
             states=self._states,
         )
         outcome.durations["save"] = time.perf_counter() - t0
+        held = self.held
         for slo_id in report.saved.stored:
-            self.held[slo_id] = dataclasses.replace(self.held[slo_id], next_evaluation_at=next_at)
+            held[slo_id].next_evaluation_at = next_at
+        retry = now + dt.timedelta(seconds=self.settings.retry_s)
         for slo_id in report.saved.pushed_back:
-            retry = now + dt.timedelta(seconds=self.settings.retry_s)
-            self.held[slo_id] = dataclasses.replace(self.held[slo_id], next_evaluation_at=retry)
-        for slo_id in report.saved.dropped:
-            self.held.pop(slo_id, None)
+            held[slo_id].next_evaluation_at = retry
+        if report.saved.dropped:
+            self._set_held([h for i, h in held.items() if i not in set(report.saved.dropped)])
         self._release_surplus(report)
         return True
 
@@ -283,14 +287,13 @@ def _documents(ids: Sequence[int]) -> dict[int, Any]:
     return out
 
 
-def _failing(ids: Sequence[int]) -> dict[int, snapshots.SourceFailure]:
-    out = {}
-    for i in range(0, len(ids), 2000):
-        rows = PullState.objects.filter(
-            slo_id__in=ids[i : i + 2000], failing_since__isnull=False
-        ).values_list("slo_id", "failing_since", "last_error")
-        out.update({s: snapshots.SourceFailure(since, err) for s, since, err in rows})
-    return out
+def _failing(owner: str, ids: Sequence[int]) -> dict[int, snapshots.SourceFailure]:
+    """Source failures of ``ids``: few rows, found through the lease, not an id list."""
+    wanted = set(ids)
+    rows = PullState.objects.filter(
+        failing_since__isnull=False, slo__lease_owner=owner
+    ).values_list("slo_id", "failing_since", "last_error")
+    return {s: snapshots.SourceFailure(since, e) for s, since, e in rows if s in wanted}
 
 
 def _log(report: TickReport) -> None:
