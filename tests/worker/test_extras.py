@@ -71,3 +71,13 @@ def test_every_runs_a_step_at_most_once_per_period():
     step = Every(60, lambda report: calls.append(1) or True, clock=lambda: next(clock))
     assert [step(None), step(None), step(None)] == [True, False, True]
     assert len(calls) == 2
+
+
+def test_an_slo_without_data_in_the_last_day_is_no_data_not_healthy():
+    from ekkyo.worker.status import classify
+
+    quiet = dict.fromkeys(["5m", "30m", "1h", "2h", "6h", "1d"])
+    c = classify(0.999, 0.8, [], burn_rates={**quiet, "3d": 0.0})
+    assert (c.state, c.reason) == ("no_data", "no data in the last day")
+    assert classify(0.999, -0.1, [], burn_rates={**quiet, "3d": 0.0}).state == "exhausted"
+    assert classify(0.999, 0.8, [], burn_rates={**quiet, "1d": 0.1}).state == "healthy"

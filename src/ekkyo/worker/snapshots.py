@@ -107,6 +107,7 @@ def save(
                     r["alerts"],
                     source_failing_since=failure.since if failure else None,
                     source_error=failure.error if failure else "",
+                    burn_rates=r["burn_rates"],
                 )
                 rows.append(
                     (

@@ -6,6 +6,8 @@
 ``no_data``   the SLO's pulled source is failing (reason "source unreachable since
               …"), or the SLI is null (no data in the window)
 ``exhausted`` the error budget's remaining ratio is ≤ 0
+``no_data``   no event in the last day (every burn rate up to ``1d`` is null): the
+              window's numbers are old news, so the SLO must not look healthy
 ``at_risk``   an alert rule fires, or less than 25 % of the budget remains
 ``healthy``   otherwise
 =========== ===================================================================
@@ -56,6 +58,7 @@ def classify(
     *,
     source_failing_since: datetime | None = None,
     source_error: str = "",
+    burn_rates: dict[str, float | None] | None = None,
 ) -> Classification:
     """The state of one objective from its result (see the module docstring)."""
     if source_failing_since is not None:
@@ -66,6 +69,10 @@ def classify(
         return Classification(NO_DATA, "no data in the window")
     if remaining_ratio is not None and remaining_ratio <= 0:
         return Classification(EXHAUSTED, "the error budget is used up")
+    if burn_rates is not None and all(
+        burn_rates.get(w) is None for w in ("5m", "30m", "1h", "2h", "6h", "1d")
+    ):
+        return Classification(NO_DATA, "no data in the last day")
     if alerts:
         first = alerts[0]
         names = ", ".join(f"{a['severity']} {a['long_window']}/{a['short_window']}" for a in alerts)
