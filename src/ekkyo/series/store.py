@@ -34,6 +34,7 @@ from ekkyo.series.models import Chunk, CompactionState, IngestBatch
 
 __all__ = [
     "AppendResult",
+    "BatchChange",
     "Change",
     "ChangesExpired",
     "CompactionResult",
@@ -43,6 +44,7 @@ __all__ = [
     "StoreError",
     "append",
     "append_columns",
+    "batches_since",
     "changes_since",
     "columns_from_series",
     "compact",
@@ -444,3 +446,29 @@ def changes_since(seq: int, limit: int = 100) -> list[Change]:
                 )
             )
     return changes
+
+
+class BatchChange(NamedTuple):
+    """The rows one compacted batch added, as its columns (every series at once)."""
+
+    compacted_seq: int
+    columns: Columns
+
+
+def batches_since(seq: int, limit: int = 100) -> list[BatchChange]:
+    """:func:`changes_since` without splitting batches per series, for callers that work
+    on columns: row ``i`` of a batch belongs to ``columns.series[columns.index[i]]``."""
+    rows = (
+        IngestBatch.objects.filter(compacted_seq__gt=seq)
+        .order_by("compacted_seq")
+        .values_list("compacted_seq", "payload")[:limit]
+    )
+    out: list[BatchChange] = []
+    for batch_seq, payload in rows:
+        if payload is None:
+            raise ChangesExpired(
+                f"the data of compacted batch {batch_seq} was dropped after its retention "
+                f"period; reload the series with read_snapshot()"
+            )
+        out.append(BatchChange(int(batch_seq), codec.decode_payload(payload)))
+    return out

@@ -3,7 +3,7 @@
 Objectives live in *cohorts*: one :class:`~ekkyo.engine.IncrementalEvaluator` each, for
 up to a few hundred objectives loaded together.  Each tick
 
-1. reads what compaction added since the last tick (:func:`store.changes_since`, from a
+1. reads what compaction added since the last tick (:func:`store.batches_since`, from a
    cursor) and keeps the rows of the series it evaluates as *pending*;
 2. feeds every cohort the pending minutes between its end and the evaluation time ``at``
    (``append``; minutes without data are empty);
@@ -237,25 +237,45 @@ class Evaluations:
         return outcome
 
     def _read_changes(self, skip: set[int]) -> int:
+        """Keep the rows compaction added since the cursor for the series this worker
+        evaluates (column-wise: a batch may hold a minute of 10,000 series)."""
         assert self.cursor is not None
         count = 0
-        parts: list[tuple[int, int, Buckets]] = []
+        parts: list[Rows] = []
         while True:
-            changes = store.changes_since(self.cursor, limit=CHANGES_PER_READ)
-            if not changes:
+            batches = store.batches_since(self.cursor, limit=CHANGES_PER_READ)
+            if not batches:
                 break
-            for change in changes:
-                loaded = self.loaded.get(change.slo_id)
-                if loaded is None or change.slo_id in skip:
-                    continue
-                if change.compacted_seq <= loaded.seqs.get(change.objective_key, 0):
-                    continue  # already in the snapshot it was loaded from
-                if change.objective_key not in loaded.plan.keys:
-                    continue  # a series no objective reads
-                parts.append((change.slo_id, self.key_id(change.objective_key), change.buckets))
-            count += len(changes)
-            self.cursor = max(self.cursor, max(c.compacted_seq for c in changes))
-        self.pending = self.pending.concat(Rows.of(parts))
+            for batch in batches:
+                cols = batch.columns
+                slo_ids, keys, accept = [], [], []
+                for slo_id, key in cols.series:
+                    loaded = self.loaded.get(slo_id)
+                    slo_ids.append(slo_id)
+                    keys.append(self.key_id(key))
+                    # Not evaluated here, reloaded this pass, already in the snapshot it
+                    # was loaded from, or a series no objective reads: skip.
+                    accept.append(
+                        loaded is not None
+                        and slo_id not in skip
+                        and batch.compacted_seq > loaded.seqs.get(key, batch.compacted_seq)
+                    )
+                count += len(cols.series)
+                rows = np.asarray(accept, dtype=bool)[cols.index]
+                if rows.any():
+                    which = cols.index[rows]
+                    parts.append(
+                        Rows(
+                            slo=np.asarray(slo_ids, dtype=np.int64)[which],
+                            key=np.asarray(keys, dtype=np.int64)[which],
+                            t=cols.t[rows],
+                            good=cols.good[rows],
+                            total=cols.total[rows],
+                            value=cols.value[rows],
+                        )
+                    )
+            self.cursor = max(self.cursor, batches[-1].compacted_seq)
+        self.pending = Rows.concat_all([self.pending, *parts])
         return count
 
     def _feed(self, at: int, reload: set[int]) -> set[int]:

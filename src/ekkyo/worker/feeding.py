@@ -64,6 +64,13 @@ class Rows:
             return other
         return Rows(*(np.concatenate([getattr(self, n), getattr(other, n)]) for n in _FIELDS))
 
+    @classmethod
+    def concat_all(cls, parts: Sequence[Rows]) -> Rows:
+        parts = [p for p in parts if len(p)]
+        if len(parts) <= 1:
+            return parts[0] if parts else cls.empty()
+        return Rows(*(np.concatenate([getattr(p, n) for p in parts]) for n in _FIELDS))
+
     def take(self, which: BoolArray | IntArray) -> Rows:
         return Rows(*(getattr(self, n)[which] for n in _FIELDS))
 
