@@ -1,0 +1,1 @@
+"""Pages of the teams app: organisation overview, team map, Team API, scorecards."""
