@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "ekkyo.web",
     "ekkyo.workshops",
     "ekkyo.reviews",
+    "ekkyo.policies",
+    "ekkyo.reports",
 ]
 
 MIDDLEWARE = [

@@ -13,5 +13,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("workshops/", include("ekkyo.workshops.urls")),
     path("reviews/", include("ekkyo.reviews.urls")),
+    path("org/", include("ekkyo.teams.urls")),
+    path("policies/", include("ekkyo.policies.urls")),
+    path("reports/", include("ekkyo.reports.urls")),
     path("", include("ekkyo.web.urls")),
 ]
