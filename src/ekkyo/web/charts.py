@@ -93,6 +93,7 @@ def objective_chart(
     down = budget_burndown(series, objective, at, max_points)
     result = evaluate(series, objective, at=at)
     length = engine_slo_window(objective.window, at).length_s
+    labels = _times(times, tz)  # the SLI and burn-rate charts share their times
     return {
         "index": spec.index,
         "name": spec.name,
@@ -100,7 +101,7 @@ def objective_chart(
         "problem": "",
         "evaluated_at": datetime.fromtimestamp(at, UTC).astimezone(tz).isoformat(),
         "result": result.as_dict(),
-        "sli": {"step_s": step, "t": _times(times, tz), "sli": _numbers(sli)},
+        "sli": {"step_s": step, "t": labels, "sli": _numbers(sli)},
         "burndown": {
             "window": {
                 "start": datetime.fromtimestamp(down.window_start, UTC).astimezone(tz).isoformat(),
@@ -115,7 +116,7 @@ def objective_chart(
             "remaining_ratio": _numbers(down.remaining_ratio),
         },
         "burn_rates": {
-            "t": _times(times, tz),
+            "t": labels,
             "windows": {name: _numbers(burn[:, j]) for j, name in enumerate(BURN_WINDOW_NAMES)},
             "alert_rules": [
                 {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import zoneinfo
 from typing import Any
 
@@ -33,11 +34,16 @@ class LifecycleForm(forms.Form):
         self.fields["to_state"].choices = [(state, labels[state]) for state in allowed]
 
 
-def time_zone_choices() -> list[tuple[str, str]]:
+@functools.cache
+def zone_names() -> tuple[str, ...]:
     # Sorted IANA names; "Factory" and the legacy aliases without a slash are left out
-    # because nobody picks them on purpose.
-    names = sorted(n for n in zoneinfo.available_timezones() if "/" in n or n == "UTC")
-    return [("", _("Default"))] + [(n, n) for n in names]
+    # because nobody picks them on purpose.  Cached: listing them walks the tz database's
+    # files, some 40 ms each time.
+    return tuple(sorted(n for n in zoneinfo.available_timezones() if "/" in n or n == "UTC"))
+
+
+def time_zone_choices() -> list[tuple[str, str]]:
+    return [("", _("Default"))] + [(n, n) for n in zone_names()]
 
 
 class ProfileForm(forms.Form):
