@@ -4,6 +4,9 @@ import os
 import tempfile
 
 os.environ.setdefault("EKKYO_DATA_DIR", tempfile.mkdtemp(prefix="ekkyo-test-"))
+# Fake receivers and fake Prometheus/New Relic servers listen on loopback: the tests allow
+# it explicitly (the SSRF guard refuses it by default; tests/security proves that).
+os.environ.setdefault("EKKYO_ALLOWED_PRIVATE_NETWORKS", "127.0.0.0/8,::1/128")
 
 from ekkyo.server.settings import *  # noqa: F403
 

@@ -1,10 +1,11 @@
 """A model field for credentials that never shows its value by accident.
 
-:class:`SecretField` stores text as is (encryption at rest comes later) but hands it to
-Python as a :class:`Secret`, whose ``repr``/``str`` are ``[redacted]``: a secret that
-reaches a log line, a traceback, an admin list or an API response by mistake shows
-nothing.  Code that needs the value calls :meth:`Secret.reveal`.  Forms render the field
-as an empty password input; leaving it empty keeps the stored value.
+:class:`SecretField` stores text encrypted (:mod:`ekkyo.security.crypto`: Fernet, keys from
+``EKKYO_ENCRYPTION_KEY``) and hands it to Python as a :class:`Secret`, whose
+``repr``/``str`` are ``[redacted]``: a secret that reaches a log line, a traceback, an
+admin list or an API response by mistake shows nothing.  Code that needs the value calls
+:meth:`Secret.reveal`.  Forms render the field as an empty password input; leaving it
+empty keeps the stored value.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from typing import Any
 
 from django import forms
 from django.db import models
+
+from ekkyo.security import crypto
 
 REDACTED = "[redacted]"
 
@@ -69,16 +72,21 @@ class SecretFormField(forms.CharField):
 
 
 class SecretField(models.TextField):
-    """Text stored in clear (for now) and read back as a :class:`Secret`."""
+    """Text stored encrypted and read back as a :class:`Secret`.
+
+    Values stored before encryption (no ``fernet:`` prefix) are still read as plain text;
+    ``ekkyo rotate-key`` encrypts them.  Encryption is randomised, so the field cannot be
+    used in lookups other than ``= ""``.
+    """
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Secret:
-        return Secret(value or "")
+        return Secret(crypto.decrypt(value or ""))
 
     def to_python(self, value: Any) -> Secret:
         return value if isinstance(value, Secret) else Secret(_plain(value))
 
     def get_prep_value(self, value: Any) -> str:
-        return _plain(value)
+        return crypto.encrypt(_plain(value))
 
     def value_to_string(self, obj: Any) -> str:
         # dumpdata: a backup must round-trip, so the value is written out in full.

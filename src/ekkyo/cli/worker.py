@@ -82,11 +82,13 @@ def worker(
         return
     import httpx
 
+    from ekkyo.security.ssrf import guarded_client
     from ekkyo.worker.extras import default_steps
 
     logging.getLogger("ekkyo").setLevel(logging.INFO)
-    # One client for every notification: building one loads the CA bundle (~0.2 s).
-    with httpx.Client(timeout=httpx.Timeout(10.0, connect=5.0)) as client:
+    # One client for every notification: building one loads the CA bundle (~0.2 s).  It is
+    # guarded: configured URLs must not reach private addresses (docs/security.md).
+    with guarded_client(timeout=httpx.Timeout(10.0, connect=5.0)) as client:
         runner = Worker(settings, extra_steps=default_steps(client))
         runner.install_signal_handlers()
         runner.run(once=once)

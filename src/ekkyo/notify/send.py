@@ -46,6 +46,7 @@ from ekkyo.notify.targets import (
     redact,
 )
 from ekkyo.notify.webhook import webhook_payload
+from ekkyo.security.ssrf import BlockedDestination, check_url, guarded_client, is_guarded
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +133,9 @@ def send(
     ``Retry-After`` date.  ``client`` lets a caller reuse connections; the ``timeout`` is
     applied to every request either way, and redirects are never followed (a webhook that
     redirects is misconfigured, and following it would replay a signed body elsewhere).
+    The URL must not point at a loopback, private or link-local address unless
+    ``EKKYO_ALLOWED_PRIVATE_NETWORKS`` allows it (:mod:`ekkyo.security.ssrf`): the own
+    client is guarded, and a caller's client that is not gets the URL checked first.
     """
     limits = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
     if None in (limits.connect, limits.read, limits.write, limits.pool):
@@ -145,12 +149,17 @@ def send(
     try:
         with _redacting(secrets):
             if client is None:
-                with httpx.Client(
+                with guarded_client(
                     timeout=limits, follow_redirects=False, verify=_ssl_context()
                 ) as own:
                     status, head, retry_after = _post(own, request, limits, at)
             else:
+                if not is_guarded(client):
+                    check_url(request.url)
                 status, head, retry_after = _post(client, request, limits, at)
+    except BlockedDestination as exc:
+        # A configuration problem: retrying cannot help until an admin changes something.
+        result = DeliveryResult(False, None, False, redact(f"blocked: {exc}", secrets))
     except httpx.TimeoutException as exc:
         result = DeliveryResult(False, None, True, f"timed out ({type(exc).__name__})")
     except (httpx.NetworkError, httpx.RemoteProtocolError, httpx.ProxyError) as exc:

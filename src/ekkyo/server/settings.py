@@ -9,7 +9,9 @@ from pathlib import Path
 
 import dj_database_url
 
-from ekkyo.server.env import env_bool, env_int, env_list, env_str, secret_key_for
+from ekkyo.security.keys import encryption_keys_for
+from ekkyo.security.ssrf import parse_networks
+from ekkyo.server.env import SettingError, env_bool, env_int, env_list, env_str, secret_key_for
 
 DATA_DIR = Path(env_str("EKKYO_DATA_DIR", "var")).resolve()
 SECRET_KEY = secret_key_for(DATA_DIR)
@@ -39,10 +41,12 @@ INSTALLED_APPS = [
     "ekkyo.reviews",
     "ekkyo.policies",
     "ekkyo.reports",
+    "ekkyo.security",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "ekkyo.security.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # PostgreSQL cannot store U+0000: refuse it with a 400 before any query fails with a 500.
     "ekkyo.web.middleware.RejectNulMiddleware",
@@ -125,6 +129,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "ekkyo.server.staticfiles.GzipManifestStorage"},
 }
 
+AUTHENTICATION_BACKENDS = ["ekkyo.security.signin.RateLimitedModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 SESSION_COOKIE_HTTPONLY = True
@@ -132,6 +137,39 @@ SESSION_COOKIE_SECURE = env_bool("EKKYO_HTTPS", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
+
+# Security (docs/security.md): HTTPS, response headers, secrets at rest, outbound calls,
+# sign-in limits.  `manage.py check --deploy` is clean with EKKYO_HTTPS=true, a secret
+# key and allowed hosts.
+_https = SESSION_COOKIE_SECURE
+# Behind a TLS-terminating proxy, trust its X-Forwarded-Proto (and X-Forwarded-For for the
+# sign-in limit); without it a redirect to HTTPS would loop.  Never set it without a proxy
+# that overwrites those headers: clients could then claim anything.
+EKKYO_TRUST_PROXY_HEADERS = env_bool("EKKYO_TRUST_PROXY_HEADERS", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if EKKYO_TRUST_PROXY_HEADERS else None
+SECURE_SSL_REDIRECT = env_bool("EKKYO_SSL_REDIRECT", _https)
+# Load balancers and kubelets probe over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_HSTS_SECONDS = env_int("EKKYO_HSTS_SECONDS", 31_536_000 if _https else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
+SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# Page paths (SLO and team names) stay inside ekkyo when people follow dashboard links.
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+EKKYO_ENCRYPTION_KEYS = encryption_keys_for(DATA_DIR)
+try:
+    EKKYO_ALLOWED_PRIVATE_NETWORKS = parse_networks(env_list("EKKYO_ALLOWED_PRIVATE_NETWORKS", []))
+except ValueError as exc:
+    raise SettingError(str(exc)) from None
+
+EKKYO_SIGNIN_MAX_FAILURES = env_int("EKKYO_SIGNIN_MAX_FAILURES", 5)
+EKKYO_SIGNIN_MAX_FAILURES_PER_ADDRESS = env_int("EKKYO_SIGNIN_MAX_FAILURES_PER_ADDRESS", 50)
+EKKYO_SIGNIN_WINDOW = env_int("EKKYO_SIGNIN_WINDOW", 900)
+for _name in ("MAX_FAILURES", "MAX_FAILURES_PER_ADDRESS", "WINDOW"):
+    if globals()[f"EKKYO_SIGNIN_{_name}"] < 1:
+        raise SettingError(f"EKKYO_SIGNIN_{_name} must be at least 1")
 
 LOGGING = {
     "version": 1,

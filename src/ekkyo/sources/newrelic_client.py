@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 
+from ekkyo.security.ssrf import BlockedDestination, GuardedTransport
 from ekkyo.sources.errors import (
     SourceConfigError,
     SourceError,
@@ -110,7 +111,10 @@ class NerdGraphClient:
         self._clock = clock
         self._http = httpx.Client(
             timeout=httpx.Timeout(self.timeout),
-            transport=transport,
+            # The endpoint may be user-configured: no loopback/private addresses unless
+            # allowed (ekkyo.security.ssrf), and no proxy from the environment to hide behind.
+            transport=transport if transport is not None else GuardedTransport(),
+            trust_env=transport is not None,
             follow_redirects=False,
         )
 
@@ -154,6 +158,8 @@ class NerdGraphClient:
         for attempt in range(1, attempts + 1):
             try:
                 response = self._http.post(self.endpoint, json=body, headers=headers)
+            except BlockedDestination as exc:
+                raise SourceConfigError(f"NerdGraph at {self.endpoint}: {exc}") from None
             except httpx.TransportError as exc:
                 reason = f"{type(exc).__name__}: {self._redact(str(exc)) or 'no detail'}"
                 retry_after = None

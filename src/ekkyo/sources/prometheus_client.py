@@ -22,6 +22,7 @@ import httpx
 import numpy as np
 
 from ekkyo.engine.buckets import FloatArray, IntArray
+from ekkyo.security.ssrf import BlockedDestination, GuardedTransport
 from ekkyo.sources.errors import SourceConfigError, SourceResponseError, SourceUnavailable
 
 log = logging.getLogger(__name__)
@@ -121,13 +122,17 @@ class PrometheusClient:
                 raise SourceConfigError(f"Prometheus at {self.url}: the bearer token is empty")
             all_headers["Authorization"] = f"Bearer {bearer_token}"
         auth = httpx.BasicAuth(*basic_auth) if basic_auth is not None else None
+        verify = _verify(ca_file, insecure_skip_verify, self.url)
         self._http = httpx.Client(
             base_url=self._base,
             headers=all_headers,
             auth=auth,
-            verify=_verify(ca_file, insecure_skip_verify, self.url),
+            verify=verify,
             timeout=httpx.Timeout(timeout),
-            transport=transport,
+            # The URL is user-configured: no loopback/private addresses unless allowed
+            # (ekkyo.security.ssrf), and no proxy from the environment to hide behind.
+            transport=transport if transport is not None else GuardedTransport(verify=verify),
+            trust_env=transport is not None,
             follow_redirects=False,
         )
 
@@ -170,6 +175,8 @@ class PrometheusClient:
         while True:
             try:
                 response = self._http.post(path, data=form)
+            except BlockedDestination as exc:
+                raise SourceConfigError(f"Prometheus at {self.url}: {exc}") from None
             except httpx.TransportError as exc:
                 if _is_tls_verification_error(exc):
                     # Retrying cannot fix a certificate the client does not trust.

@@ -3,6 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from ekkyo.security.signin import SignInView
 from ekkyo.web.views import account, portfolio, slo, team
 
 urlpatterns = [
@@ -20,7 +21,7 @@ urlpatterns = [
     path("account/tokens/<int:pk>/revoke", account.token_revoke, name="account-token-revoke"),
     path(
         "login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        SignInView.as_view(redirect_authenticated_user=True),  # rate-limited sign-in
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(next_page="login"), name="logout"),
