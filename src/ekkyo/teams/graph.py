@@ -185,15 +185,23 @@ def layout(nodes: Sequence[Node], edges: Sequence[Edge]) -> Layout:
         for i, n in enumerate(ordered):
             placed_x[n.slug] = float(i)
         ordered_rows.append(ordered)
-    widest = max([len(r) for r in ordered_rows] + [1])
+    # With teams above and below it, the middle row sits in the gaps between columns, so
+    # a straight edge from a platform team to the stream-aligned team above it does not
+    # run through a complicated-subsystem team.
+    between = bool(ordered_rows[0] and ordered_rows[1] and ordered_rows[2])
+    slots = [len(r) + (1 if between and k == 1 else 0) for k, r in enumerate(ordered_rows)]
+    widest = max([*slots, 1])
     main_w = widest * NODE_W + (widest - 1) * GAP_X
 
     out: list[PlacedNode] = []
     y = MARGIN
-    used_rows = [r for r in ordered_rows if r]
-    for row in used_rows:
-        row_w = len(row) * NODE_W + (len(row) - 1) * GAP_X
+    used_rows = [(k, r) for k, r in enumerate(ordered_rows) if r]
+    for k, row in used_rows:
+        count = slots[k]
+        row_w = count * NODE_W + (count - 1) * GAP_X
         x0 = MARGIN + (main_w - row_w) / 2  # centred under the widest row
+        if count > len(row):
+            x0 += (NODE_W + GAP_X) / 2
         for i, n in enumerate(row):
             out.append(
                 PlacedNode(n.slug, n.name, n.type, x0 + i * (NODE_W + GAP_X), y, NODE_W, NODE_H)

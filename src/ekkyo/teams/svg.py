@@ -19,6 +19,12 @@ def _y(value: float) -> float:
     return PAD_T + (HEIGHT - PAD_T - PAD_B) * (1 - value)
 
 
+def _anchor(i: int, n: int) -> str:
+    if n > 1 and i == 0:
+        return "start"
+    return "end" if n > 1 and i == n - 1 else "middle"
+
+
 def trend(
     points: Sequence[tuple[str, float | None]],
     *,
@@ -42,9 +48,10 @@ def trend(
     )
     ticks = format_html_join(
         "",
-        '<text x="{}" y="{}" font-size="10" text-anchor="middle" fill="#5f6368">{}</text>',
+        '<text x="{}" y="{}" font-size="10" text-anchor="{}" fill="#5f6368">{}</text>',
         (
-            (f"{PAD_L + i * step:.1f}", HEIGHT - 6, week[5:])
+            # The first and last labels lean inwards so the chart's edges do not cut them.
+            (f"{PAD_L + i * step:.1f}", HEIGHT - 6, _anchor(i, len(points)), week[5:])
             for i, (week, _s) in enumerate(points)
             if i in (0, len(points) - 1) or len(points) <= 8
         ),

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from ekkyo.teams.scorecard import FAIL, NOT_APPLICABLE, PASS, Check
 
@@ -95,7 +95,14 @@ def reason(check: Check) -> str:
             text += " " + _("Draft: %(names)s.") % {"names": _list(d["draft"])}
         return text
     if r == "own_targets":
-        return _("%(count)s notification targets of the team's own receive its alerts.") % d
+        return (
+            ngettext(
+                "%(count)s notification target of the team's own receives its alerts.",
+                "%(count)s notification targets of the team's own receive its alerts.",
+                d["count"],
+            )
+            % d
+        )
     if r == "no_own_targets":
         return _(
             "The team has no notification target of its own: its alerts reach only the SRE "
