@@ -87,6 +87,28 @@ def test_it_lets_one_thread_render_while_the_others_wait_for_it():
     assert results == ["page"] * 4 and len(calls) == 1
 
 
+def test_it_serves_an_expired_entry_to_others_while_one_thread_renders_it_again():
+    clock = Clock()
+    cache = RenderCache(ttl_s=30, clock=clock)
+    cache.get_or_render("k", lambda: "old")
+    clock.now += 31
+    started, release = threading.Event(), threading.Event()
+
+    def slow() -> str:
+        started.set()
+        release.wait(5)
+        return "new"
+
+    renderer = threading.Thread(target=lambda: cache.get_or_render("k", slow))
+    renderer.start()
+    started.wait(5)
+    during = cache.get_or_render("k", lambda: "should not render")
+    release.set()
+    renderer.join(5)
+    assert during == "old"
+    assert cache.get_or_render("k", lambda: "should not render") == "new"
+
+
 def test_it_lets_the_next_caller_render_when_a_render_fails():
     cache = RenderCache(clock=Clock())
 

@@ -56,7 +56,8 @@ class RenderCache:
     """Least-recently-used values by key, each kept at most ``ttl_s`` seconds.
 
     One thread renders a missing key while the others asking for it wait for its result,
-    so a change of version costs one render per process, not one per waiting request.
+    so a change of version costs one render per process, not one per waiting request; an
+    entry past its TTL is still served to others while one thread renders it again.
     """
 
     def __init__(
@@ -75,11 +76,13 @@ class RenderCache:
         while True:
             with self._lock:
                 found = self._entries.get(key)
-                if found is not None and self.clock() - found[0] < self.ttl_s:
+                busy = self._rendering.get(key)
+                if found is not None and (self.clock() - found[0] < self.ttl_s or busy is not None):
+                    # Fresh, or only past its TTL (same data version) while another thread
+                    # renders it again: the reader need not wait for that.
                     self._entries.move_to_end(key)
                     self.hits += 1
                     return found[1]  # type: ignore[return-value]
-                busy = self._rendering.get(key)
                 if busy is None:
                     self._rendering[key] = threading.Event()
                     self.misses += 1
