@@ -45,3 +45,19 @@ def threshold_text(rule: Any) -> str:
 @register.filter
 def pct1(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
+
+
+@register.filter
+def local(iso: str | None) -> str:
+    """An ISO instant from the JSON twin as ``YYYY-MM-DD HH:MM`` in the reader's zone."""
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    if not iso:
+        return "—"
+    try:
+        moment = datetime.fromisoformat(str(iso).replace("Z", "+00:00"))
+    except ValueError:
+        return str(iso)
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")

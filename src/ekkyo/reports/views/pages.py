@@ -128,5 +128,10 @@ def health_overview(request: HttpRequest, fmt: str = "html") -> HttpResponse:
     return render(
         request,
         "reports/health.html",
-        {"data": data, "label_keys": health.label_keys(), "query": request.GET.urlencode()},
+        {
+            "data": data,
+            "states": health.STATES,
+            "label_keys": health.label_keys(),
+            "query": request.GET.urlencode(),
+        },
     )
