@@ -91,6 +91,19 @@ def test_it_keeps_the_freeze_while_the_source_sends_no_data(org):
     assert state(slo).level == Level.FREEZE and PolicyEvent.objects.count() == 1
 
 
+def test_it_forgets_the_state_of_an_slo_that_leaves_the_policy(org):
+    from ekkyo.catalog.services import transition
+
+    slo = pay(org)
+    approved_policy(slo)
+    add_status(slo, "exhausted", remaining=-0.1)
+    evaluate_step(AT)
+    assert state(slo).level == Level.FREEZE
+    transition(slo, "retired", actor=None, reason="replaced")
+    evaluate_step(AT + MINUTE)
+    assert not PolicyState.objects.exists()
+
+
 def test_it_ignores_trial_slos_and_unapproved_policies(org):
     trial = add_slo("trial-slo", org["checkout"], lifecycle="trial")
     approved_policy(trial)

@@ -364,6 +364,8 @@ def evaluate_policy(policy: Policy, now: datetime) -> bool:
     if not rules:
         return False
     slos = {s.pk: s for s in policy.slos().select_related("service__team")}
+    # An SLO that left the policy (retired, back in trial, moved) leaves no banner behind.
+    PolicyState.objects.filter(policy=policy).exclude(slo_id__in=list(slos)).delete()
     if not slos:
         return False
     states = {(s.slo_id, s.objective_index): s for s in PolicyState.objects.filter(policy=policy)}
