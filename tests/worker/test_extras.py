@@ -81,3 +81,17 @@ def test_an_slo_without_data_in_the_last_day_is_no_data_not_healthy():
     assert (c.state, c.reason) == ("no_data", "no data in the last day")
     assert classify(0.999, -0.1, [], burn_rates={**quiet, "3d": 0.0}).state == "exhausted"
     assert classify(0.999, 0.8, [], burn_rates={**quiet, "1d": 0.1}).state == "healthy"
+
+
+def test_the_default_steps_run_the_organisation_steps_once_a_minute(monkeypatch):
+    calls = []
+    monkeypatch.setattr(
+        "ekkyo.policies.steps.evaluate_step", lambda now: calls.append(("policies", now))
+    )
+    monkeypatch.setattr("ekkyo.teams.steps.snapshot_step", lambda now: calls.append("snap"))
+    monkeypatch.setattr("ekkyo.teams.steps.reminder_step", lambda now: calls.append("remind"))
+    with httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(200))) as client:
+        w = _worker(default_steps(client))
+        w.tick(at(T0))
+        w.tick(at(T0))
+    assert calls == [("policies", at(T0)), "snap", "remind"]

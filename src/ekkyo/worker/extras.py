@@ -1,5 +1,5 @@
 """The steps a worker tick runs after evaluating: alerts, notifications, review agendas,
-error budget policies and scorecard snapshots.
+error budget policies, scorecard snapshots and team interaction reminders.
 
 Each step is a callable taking the tick's report and returning whether it found work,
 like the built-in steps of :class:`ekkyo.worker.tick.Worker`; one failing step is logged
@@ -12,7 +12,6 @@ import json
 import logging
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import httpx
 
@@ -158,32 +157,27 @@ def guarded(name: str, step: Step) -> Step:
     return run
 
 
+def org_step(client: httpx.Client) -> Step:
+    """Error budget policies, scorecard snapshots, interaction reminders and their notices."""
+
+    def step(report: TickReport) -> bool:
+        from ekkyo.policies.steps import evaluate_step
+        from ekkyo.teams.notices import deliver_due
+        from ekkyo.teams.steps import reminder_step, snapshot_step
+
+        now = report.now
+        found = [evaluate_step(now), snapshot_step(now), reminder_step(now)]
+        sent = deliver_due(now, lambda name, text: send_text(client, name, text, now.timestamp()))
+        return any(found) or sent > 0
+
+    return step
+
+
 def default_steps(client: httpx.Client) -> Sequence[tuple[str, Step]]:
     steps: list[tuple[str, Step]] = [
         ("alerts", AlertStep()),
         ("notify", DeliverStep(client)),
         ("reviews", Every(60, reviews_step(client))),
+        ("org", Every(60, org_step(client))),
     ]
-    steps += _optional_steps()
     return [(name, guarded(name, step)) for name, step in steps]
-
-
-def _optional_steps() -> list[tuple[str, Step]]:
-    """Periodic steps of apps that provide them (error budget policies, scorecards)."""
-    import importlib
-
-    found: list[tuple[str, Step]] = []
-    for name, module, attr, every in (
-        ("policies", "ekkyo.policies.evaluate", "step", 60),
-        ("scorecards", "ekkyo.teams.scorecard_step", "step", 3600),
-    ):
-        try:
-            fn: Any = getattr(importlib.import_module(module), attr)
-        except (ImportError, AttributeError):
-            continue
-
-        def call(report: TickReport, fn: Any = fn) -> bool:
-            return bool(fn(report.now))
-
-        found.append((name, Every(every, call)))
-    return found
