@@ -52,6 +52,8 @@ def _django(data_dir: str) -> None:
     os.environ["EKKYO_DATA_DIR"] = data_dir
     os.environ["DJANGO_SETTINGS_MODULE"] = "ekkyo.server.settings"
     os.environ.setdefault("EKKYO_LOG_LEVEL", "ERROR")
+    # The fake receivers listen on loopback, which the outbound guard refuses by default.
+    os.environ.setdefault("EKKYO_ALLOWED_PRIVATE_NETWORKS", "127.0.0.0/8")
     for path in (str(ROOT / "src"), str(ROOT)):
         if path not in sys.path:
             sys.path.insert(0, path)
