@@ -9,13 +9,13 @@ from the budget (docs/alerting.md, "Maintenance and the error budget").
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 from django.db.models import Q, QuerySet
 
 from ekkyo.alerting.models import Silence, SilenceKind
-from ekkyo.alerting.windows import BoolArray, WindowError, minute_mask, occurrences
+from ekkyo.alerting.windows import BoolArray, WindowError, WindowSpec, minute_mask, occurrences
 from ekkyo.catalog.models import SLO
 
 log = logging.getLogger(__name__)
@@ -74,3 +74,50 @@ def budget_mask(slo: SLO, start: int, n: int) -> BoolArray:
     The worker applies it with :func:`ekkyo.alerting.windows.apply_mask` before evaluating.
     """
     return minute_mask(budget_windows(slo, start, start + 60 * n), start, n)
+
+
+def budget_specs(slo_ids: Sequence[int]) -> dict[int, tuple[WindowSpec, ...]]:
+    """Maintenance windows excluded from the budget, per SLO of ``slo_ids`` (the worker's
+    view, for every held SLO each tick).
+
+    One query when there are none (the usual case); otherwise one more to find the SLOs
+    of services and teams the windows name.  The specs are hashable, so a change of any
+    window (added, edited, deleted) changes an SLO's tuple and the worker reloads it.
+    """
+    rows = list(
+        Silence.objects.filter(kind=SilenceKind.MAINTENANCE, exclude_from_budget=True).order_by(
+            "pk"
+        )
+    )
+    if not rows or not len(slo_ids):
+        return {}
+    wanted = set(slo_ids)
+    services = {s.service_id for s in rows if s.service_id is not None}
+    teams = {s.team_id for s in rows if s.team_id is not None}
+    scope: dict[int, tuple[int | None, int | None]] = {}
+    if services or teams:
+        found = SLO.objects.filter(
+            Q(service_id__in=services) | Q(service__team_id__in=teams)
+        ).values_list("id", "service_id", "service__team_id")
+        for slo_id, service_id, team_id in found:
+            if slo_id in wanted:
+                scope[slo_id] = (service_id, team_id)
+    out: dict[int, list[WindowSpec]] = {}
+    for silence in rows:
+        try:
+            spec = silence.window()
+        except WindowError as exc:
+            log.warning("alerting: silence %s is unusable: %s", silence.pk, exc)
+            continue
+        if silence.slo_id is not None:
+            targets = [silence.slo_id] if silence.slo_id in wanted else []
+        else:
+            targets = [
+                i
+                for i, (service_id, team_id) in scope.items()
+                if (silence.service_id is not None and service_id == silence.service_id)
+                or (silence.team_id is not None and team_id == silence.team_id)
+            ]
+        for slo_id in targets:
+            out.setdefault(slo_id, []).append(spec)
+    return {i: tuple(specs) for i, specs in out.items()}

@@ -14,6 +14,11 @@ up to a few hundred objectives loaded together.  Each tick
    dead, or too many small ones, are reloaded together;
 4. evaluates every cohort at ``at`` and returns the result objects per SLO.
 
+Maintenance windows excluded from the error budget (``budget``, per SLO) make their
+minutes "no data" (docs/alerting.md): the history read at a load and the rows fed later
+are masked alike, and an SLO whose windows change is reloaded, since minutes already fed
+cannot be taken back.
+
 A snapshot says up to which compacted batch (``seq``) it holds; changes of that series up
 to that ``seq`` are skipped afterwards, so nothing is counted twice.  Data for minutes at
 or after ``at`` waits as pending until ``at`` passes it.
@@ -31,6 +36,7 @@ import numpy as np
 import pydantic
 
 from ekkyo import engine, toolkit
+from ekkyo.alerting.windows import BoolArray, WindowError, WindowSpec, minute_mask, occurrences
 from ekkyo.engine import Buckets, IncrementalEvaluator, ResultBlock
 from ekkyo.series import store
 from ekkyo.series.objectives import layout_of
@@ -120,6 +126,8 @@ class _Loaded:
     positions: list[int]
     # Snapshot seq per series key: changes up to it are in the loaded history.
     seqs: dict[str, int]
+    # The maintenance windows excluded from the budget when it was loaded.
+    excluded: tuple[WindowSpec, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -145,6 +153,20 @@ class Outcome:
 
 
 Documents = Callable[[Sequence[int]], Mapping[int, Mapping[str, Any]]]
+#: SLO ids -> the maintenance windows excluded from each one's budget (absent: none).
+BudgetWindows = Callable[[Sequence[int]], Mapping[int, tuple[WindowSpec, ...]]]
+
+
+def excluded_minutes(specs: Sequence[WindowSpec], start: int, n: int) -> BoolArray:
+    """Mask of the ``n`` minutes from ``start`` that ``specs`` touch (unusable ones skipped:
+    the budget then keeps those minutes rather than the SLO failing)."""
+    found: list[tuple[int, int]] = []
+    for spec in specs:
+        try:
+            found.extend(occurrences(spec, start, start + n * MINUTE))
+        except WindowError as exc:
+            log.warning("maintenance window unusable, its minutes stay in the budget: %s", exc)
+    return minute_mask(found, start, n)
 
 
 def _message(exc: BaseException) -> str:
@@ -167,6 +189,7 @@ class Evaluations:
         self.pending = Rows.empty()
         self.key_ids: dict[str, int] = {"": 0}
         self._table: RowTable | None = None
+        self.excluded: Mapping[int, tuple[WindowSpec, ...]] = {}
 
     # -- bookkeeping ---------------------------------------------------------------------
 
@@ -204,16 +227,25 @@ class Evaluations:
 
     # -- one pass ------------------------------------------------------------------------
 
-    def evaluate(self, slos: Mapping[int, SloRef], at: int, documents: Documents) -> Outcome:
+    def evaluate(
+        self,
+        slos: Mapping[int, SloRef],
+        at: int,
+        documents: Documents,
+        budget: BudgetWindows | None = None,
+    ) -> Outcome:
         """Bring every SLO of ``slos`` to ``at`` and evaluate it there."""
         outcome = Outcome(at)
         clock = time.perf_counter
         t0 = clock()
         self.forget([i for i in self.loaded if i not in slos])
+        self.excluded = dict(budget(list(slos))) if budget is not None else {}
         reload = {
             i
             for i, ref in slos.items()
-            if i not in self.loaded or self.loaded[i].plan.ref.spec_hash != ref.spec_hash
+            if i not in self.loaded
+            or self.loaded[i].plan.ref.spec_hash != ref.spec_hash
+            or self.loaded[i].excluded != self.excluded.get(i, ())
         }
         if self.cursor is None:
             self.cursor = store.last_seq()
@@ -302,7 +334,7 @@ class Evaluations:
             fed = known & ~future & ~early
             self.pending = rows.take(known & future)
             if fed.any():
-                taken = rows.take(fed)
+                taken = self._masked(rows.take(fed))
                 which, coh, pos = table.expand(lo[fed], count[fed])
                 order = np.argsort(coh, kind="stable")  # keeps acceptance order per cohort
                 which, coh, pos = which[order], coh[order], pos[order]
@@ -323,6 +355,31 @@ class Evaluations:
                 pos, r = got
                 append_minutes(ev, at, pos, r.t, r.good, r.total, r.value)
         return late
+
+    def _masked(self, rows: Rows) -> Rows:
+        """``rows`` with those in excluded maintenance minutes turned into no data."""
+        if not self.excluded or not len(rows):
+            return rows
+        drop = np.zeros(len(rows), dtype=bool)
+        for slo_id in np.unique(rows.slo).tolist():
+            specs = self.excluded.get(slo_id)
+            if not specs:
+                continue
+            mine = np.flatnonzero(rows.slo == slo_id)
+            minute = rows.t[mine] // MINUTE * MINUTE
+            lo = int(minute.min())
+            mask = excluded_minutes(specs, lo, int(minute.max() - lo) // MINUTE + 1)
+            drop[mine[mask[(minute - lo) // MINUTE]]] = True
+        if not drop.any():
+            return rows
+        return Rows(
+            slo=rows.slo,
+            key=rows.key,
+            t=rows.t,
+            good=np.where(drop, 0.0, rows.good),
+            total=np.where(drop, 0.0, rows.total),
+            value=np.where(drop, np.nan, rows.value),
+        )
 
     def _load(
         self,
@@ -418,7 +475,8 @@ class Evaluations:
         cohort.alive[:] = False
         for plan, rows, seqs in members:
             cohort.alive[rows] = True
-            self.loaded[plan.ref.id] = _Loaded(plan, cohort, rows, seqs)
+            excluded = self.excluded.get(plan.ref.id, ())
+            self.loaded[plan.ref.id] = _Loaded(plan, cohort, rows, seqs, excluded)
             outcome.reloaded.add(plan.ref.id)
         if cohort.live:
             self.cohorts.append(cohort)
@@ -456,8 +514,17 @@ class Evaluations:
                 if value is not None:
                     value[r, idx] = v
             if (~past).any():
+                # Masked as they are fed (they pass through `_feed`).
                 ahead = Buckets(b.t[~past], b.good[~past], b.total[~past], b.value[~past])
                 future.append((slo_id, self.key_id(key), ahead))
+        specs = self.excluded.get(slo_id)
+        if specs:
+            mask = excluded_minutes(specs, start, good.shape[1])
+            for r in rows:
+                good[r, mask] = 0.0
+                total[r, mask] = 0.0
+                if value is not None:
+                    value[r, mask] = np.nan
         return seqs
 
     def _evaluate_all(self, at: int, outcome: Outcome) -> None:

@@ -32,6 +32,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from ekkyo.alerting.windows import WindowSpec
 from ekkyo.catalog.models import SLO
 from ekkyo.series import store
 from ekkyo.worker import leases, snapshots
@@ -262,7 +263,7 @@ class Worker:
             self.compact_step(report)  # make what was just pulled readable as changes
         if self._refs is None:
             self._refs = {i: SloRef(h.id, h.name, h.spec_hash) for i, h in self.held.items()}
-        outcome = self.evaluations.evaluate(self._refs, report.at, _documents)
+        outcome = self.evaluations.evaluate(self._refs, report.at, _documents, _budget)
         report.outcome = outcome
         for slo_id, message in outcome.errors.items():
             log.warning("cannot evaluate %s: %s", self.held[slo_id].name, message)
@@ -296,6 +297,12 @@ def _documents(ids: Sequence[int]) -> dict[int, Any]:
     for i in range(0, len(ids), 2000):
         out.update(SLO.objects.filter(id__in=ids[i : i + 2000]).values_list("id", "spec"))
     return out
+
+
+def _budget(ids: Sequence[int]) -> Mapping[int, tuple[WindowSpec, ...]]:
+    from ekkyo.alerting.silences import budget_specs
+
+    return budget_specs(ids)
 
 
 def _failing(owner: str, ids: Sequence[int]) -> dict[int, snapshots.SourceFailure]:
