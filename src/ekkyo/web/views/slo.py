@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -18,6 +19,7 @@ from ekkyo.catalog.models import SLO
 from ekkyo.catalog.services import CatalogError, diff_versions, to_yaml, transition
 from ekkyo.engine import ALERT_RULES, BURN_WINDOW_NAMES
 from ekkyo.engine import slo_window as engine_slo_window
+from ekkyo.web.alert_history import alert_episodes, chart_annotations
 from ekkyo.web.charts import DEFAULT_DAYS, as_tables, chart_data, parse_days
 from ekkyo.web.forms import LifecycleForm
 from ekkyo.web.objectives import SpecObjective, objectives_of
@@ -144,6 +146,7 @@ def _render(
         "days": _days(request),
         "day_choices": DAY_CHOICES,
         "chart_labels": chart_labels(),
+        "alert_history": alert_episodes(slo, request.zone),  # type: ignore[attr-defined]
     }
     return render(request, "web/slo.html", context, status=status)
 
@@ -189,7 +192,14 @@ def _chart(request: HttpRequest, name: str) -> tuple[SLO, dict[str, Any] | None,
     results = {s.objective_index: s.result for s in slo.statuses.all()}
     now_s = int(timezone.now().timestamp())
     zone = request.zone  # type: ignore[attr-defined]
-    return slo, chart_data(slo.pk, slo.name, slo.spec, results, days, now_s, zone), ""
+    data = chart_data(slo.pk, slo.name, slo.spec, results, days, now_s, zone)
+    # Marks over the charts' span, ending where the latest chart ends.
+    ends = [o["evaluated_at"] for o in data["objectives"] if "evaluated_at" in o]
+    end = max((datetime.fromisoformat(e) for e in ends), default=None)
+    end = end or datetime.fromtimestamp(now_s // 60 * 60, UTC)
+    data["annotations"] = chart_annotations(slo, end - timedelta(days=days), end, zone)
+    data["alert_history"] = alert_episodes(slo, zone)
+    return slo, data, ""
 
 
 @page
@@ -206,5 +216,9 @@ def slo_chart_table(request: HttpRequest, name: str) -> HttpResponse:
     slo, data, error = _chart(request, name)
     if data is None:
         return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
-    chart = {"time_zone": data["time_zone"], "objectives": as_tables(data)}
+    chart = {
+        "time_zone": data["time_zone"],
+        "objectives": as_tables(data),
+        "annotations": data["annotations"],
+    }
     return render(request, "web/_chart_tables.html", {"slo": slo, "chart": chart})

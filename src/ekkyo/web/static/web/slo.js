@@ -56,6 +56,33 @@
     return Plotly.newPlot(el, traces, lay, config).then(function () { el.dataset.drawn = "true"; });
   }
 
+  // Annotations of chart.json: maintenance windows as shaded bands, the rest (alerts,
+  // lifecycle changes, notes, deploys) as dotted vertical lines with a short label.
+  var MARK = { alert: C.vermillion, lifecycle: C.purple, deploy: C.green, note: C.grey };
+  var marks = { shapes: [], annotations: [] };
+  function setMarks(a) {
+    marks = { shapes: [], annotations: [] };
+    if (!a) return;
+    (a.bands || []).forEach(function (b) {
+      marks.shapes.push({ type: "rect", xref: "x", yref: "paper", x0: wall(b.at), x1: wall(b.ends_at),
+        y0: 0, y1: 1, fillcolor: b.exclude_from_budget ? "rgba(86,180,233,0.22)" : "rgba(107,107,107,0.15)",
+        line: { width: 0 }, layer: "below" });
+    });
+    (a.markers || []).forEach(function (m) {
+      var color = MARK[m.kind] || C.grey;
+      marks.shapes.push({ type: "line", xref: "x", yref: "paper", x0: wall(m.at), x1: wall(m.at),
+        y0: 0, y1: 1, line: { color: color, dash: "dot", width: 1 } });
+      marks.annotations.push({ xref: "x", yref: "paper", x: wall(m.at), y: 1, yanchor: "bottom",
+        text: m.kind === "alert" ? "▲" : "●", hovertext: m.text, showarrow: false,
+        font: { size: 10, color: color } });
+    });
+  }
+  function withMarks(extra) {
+    extra.shapes = (extra.shapes || []).concat(marks.shapes);
+    extra.annotations = (extra.annotations || []).concat(marks.annotations);
+    return extra;
+  }
+
   function sli(o) {
     var t = walls(o.sli.t);
     return plot(o.index, "sli", [
@@ -63,7 +90,7 @@
         line: { color: C.blue, width: 1.5 }, connectgaps: false },
       { x: [t[0], t[t.length - 1]], y: [o.target, o.target], name: labels.target,
         type: "scatter", mode: "lines", line: { color: C.vermillion, dash: "dash", width: 2 } }
-    ], layout({ yaxis: { tickformat: ".2%", title: { text: labels.sli } } }));
+    ], layout(withMarks({ yaxis: { tickformat: ".2%", title: { text: labels.sli } } })));
   }
 
   function burndown(o) {
@@ -119,15 +146,16 @@
         text: r.long_window + " " + r.factor + "×", showarrow: false,
         font: { size: 10, color: SEVERITY[r.severity] } };
     });
-    return plot(o.index, "burn", traces, layout({
+    return plot(o.index, "burn", traces, layout(withMarks({
       yaxis: { title: { text: labels.burn } }, shapes: shapes, annotations: notes
-    }));
+    })));
   }
 
   function say(text) { if (status) status.textContent = text; }
 
   function draw(data) {
     var jobs = [];
+    setMarks(data.annotations);
     data.objectives.forEach(function (o) {
       if (o.problem) return;
       jobs.push(sli(o), burndown(o), burnNow(o), burnOverTime(o));
