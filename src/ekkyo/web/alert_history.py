@@ -96,3 +96,47 @@ def chart_annotations(slo: SLO, start: datetime, end: datetime, tz: tzinfo) -> d
         else:
             markers.append(item)
     return {"markers": markers, "bands": bands}
+
+
+def backtest_slo(
+    slo: SLO, days: int, results: dict[int, dict[str, Any]], now_s: int
+) -> list[dict[str, Any]]:
+    """``engine.backtest`` of each objective over the last ``days`` of stored history.
+
+    The period ends where the worker last evaluated the objective; excluded maintenance
+    minutes count as no data, as in the worker.  One dict per objective: its
+    ``Backtest.as_dict()`` (times in UTC), or ``problem`` when it cannot be evaluated.
+    """
+    from ekkyo.alerting.routing import slo_config
+    from ekkyo.alerting.silences import budget_mask
+    from ekkyo.alerting.windows import apply_mask
+    from ekkyo.engine import BURN_WINDOWS
+    from ekkyo.engine.backtest import backtest
+    from ekkyo.web.charts import evaluation_time, read_dense
+    from ekkyo.web.objectives import objectives_of
+
+    settings = slo_config(slo).settings
+    out = []
+    for spec in objectives_of(slo.spec):
+        if spec.objective is None:
+            out.append({"index": spec.index, "objective": spec.name, "problem": spec.problem})
+            continue
+        end = evaluation_time(results.get(spec.index), now_s)
+        start = end - days * 86400
+        # The longest burn window, plus a day for a `for` that began before `start`.
+        lo = start - max(BURN_WINDOWS.values()) - 86400
+        series = read_dense(slo.pk, spec.series_key, lo, end)
+        series = apply_mask(series, budget_mask(slo, series.start, len(series)))
+        found = backtest(series, spec.objective, start, end, settings)
+        data = found.as_dict()
+        fired = any(r["intervals"] for r in data["rules"])
+        out.append(
+            {
+                "index": spec.index,
+                "objective": spec.name,
+                "problem": "",
+                "has_firing": fired,
+                **data,
+            }
+        )
+    return out

@@ -12,6 +12,7 @@ urlpatterns = [
     path("slos/<str:name>", slo.slo_page, name="slo"),
     path("slos/<str:name>/chart.json", slo.slo_chart, name="slo-chart"),
     path("slos/<str:name>/chart-table", slo.slo_chart_table, name="slo-chart-table"),
+    path("slos/<str:name>/backtest", slo.slo_backtest, name="slo-backtest"),
     path("slos/<str:name>/lifecycle", slo.slo_lifecycle, name="slo-lifecycle"),
     path("teams/<slug:slug>", team.team, name="team"),
     path("teams/<slug:slug>.json", team.team, {"as_json": True}, name="team-json"),

@@ -19,7 +19,7 @@ from ekkyo.catalog.models import SLO
 from ekkyo.catalog.services import CatalogError, diff_versions, to_yaml, transition
 from ekkyo.engine import ALERT_RULES, BURN_WINDOW_NAMES
 from ekkyo.engine import slo_window as engine_slo_window
-from ekkyo.web.alert_history import alert_episodes, chart_annotations
+from ekkyo.web.alert_history import alert_episodes, backtest_slo, chart_annotations
 from ekkyo.web.charts import DEFAULT_DAYS, as_tables, chart_data, parse_days
 from ekkyo.web.forms import LifecycleForm
 from ekkyo.web.objectives import SpecObjective, objectives_of
@@ -222,3 +222,21 @@ def slo_chart_table(request: HttpRequest, name: str) -> HttpResponse:
         "annotations": data["annotations"],
     }
     return render(request, "web/_chart_tables.html", {"slo": slo, "chart": chart})
+
+
+@page
+def slo_backtest(request: HttpRequest, name: str) -> HttpResponse:
+    """Which alerts the stored history would have raised (an htmx fragment; ``?format=json``)."""
+    slo = _slo_or_404(name)
+    try:
+        days = int(request.GET.get("days", "30"))
+    except ValueError:
+        days = 0
+    if days not in DAY_CHOICES:
+        message = _("Choose a period of 7, 30 or 90 days.")
+        return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+    results = {s.objective_index: s.result for s in slo.statuses.all()}
+    found = backtest_slo(slo, days, results, int(timezone.now().timestamp()))
+    if request.GET.get("format") == "json":
+        return json_twin({"slo": slo.name, "days": days, "results": found})
+    return render(request, "web/_backtest.html", {"slo": slo, "days": days, "results": found})
