@@ -46,9 +46,17 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Every benchmark, full size, each recording a dated entry in bench/RESULTS.md. Most need
+# Debian's prometheus/promtool, PostgreSQL (EKKYO_TEST_DATABASE_URL) and wrk, as CI has;
+# run one with `--quick` for a smoke run. Expect well over half an hour in all.
+BENCHES := engine csv_read push_ingest worker_tick prometheus_pull compile_rules \
+	notify_outage web soak
 bench: install
-	$(BIN)/python bench/engine.py
-	$(BIN)/python bench/csv_read.py
+	@for b in $(BENCHES); do \
+		if [ -f bench/$$b.py ]; then \
+			echo "=== bench/$$b.py"; $(BIN)/python bench/$$b.py --record || exit 1; \
+		fi; \
+	done
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache
