@@ -72,7 +72,7 @@ def demo(
     try:
         from ekkyo.cli.serve import run_gunicorn
 
-        run_gunicorn(host, port, workers=2, threads=4)
+        run_gunicorn(host, port, workers=2, threads=2)
     finally:
         for child in children:
             child.terminate()
