@@ -2,8 +2,8 @@
 
 The table below has an entry for every URL pattern the resolver knows (outside the Django
 admin, which is covered model by model) and for every operation of the OpenAPI document:
-a new page or endpoint without an entry fails ``test_every_route_has_an_entry`` /
-``test_every_api_operation_has_an_entry``.  Each entry says, per role, what must happen:
+a new page or endpoint without an entry fails ``test_it_has_an_entry_for_every_route`` /
+``test_it_has_an_entry_for_every_api_operation``.  Each entry says, per role, what must happen:
 
 * ``ok``     — allowed: 2xx, a redirect that is not to sign-in, or a form/validation error;
 * ``login``  — a redirect to the sign-in page (pages, for someone not signed in);
@@ -82,6 +82,7 @@ ROUTES: dict[str, Entry] = {
     "slo": Entry(fixed("/slos/pay"), {"GET": READ}),
     "slo-chart": Entry(fixed("/slos/pay/chart.json"), {"GET": READ}),
     "slo-chart-table": Entry(fixed("/slos/pay/chart-table"), {"GET": READ}),
+    "slo-backtest": Entry(fixed("/slos/pay/backtest?days=7"), {"GET": READ}),
     "slo-lifecycle": Entry(
         fixed("/slos/pay/lifecycle"),
         {"POST": TEAM},
@@ -299,17 +300,17 @@ def api_operations() -> set[tuple[str, str]]:
     }
 
 
-def test_every_route_has_an_entry():
+def test_it_has_an_entry_for_every_route():
     missing = sorted(route_names() - set(ROUTES))
     assert not missing, f"routes without an authorisation entry: {missing}"
 
 
-def test_every_api_operation_has_an_entry():
+def test_it_has_an_entry_for_every_api_operation():
     missing = sorted(api_operations() - set(API))
     assert not missing, f"API operations without an authorisation entry: {missing}"
 
 
-def test_the_table_names_no_route_that_does_not_exist():
+def test_it_names_no_route_that_does_not_exist():
     assert not set(ROUTES) - route_names()
     assert not set(API) - api_operations()
 
@@ -367,16 +368,16 @@ def check(client: Any, world: dict[str, Any], entry: Entry, *, api: bool) -> Non
 
 
 @pytest.mark.parametrize("name", sorted(ROUTES))
-def test_each_page_answers_each_role_as_the_table_says(client, world, name):
+def test_it_answers_each_role_on_each_page_as_the_table_says(client, world, name):
     check(client, world, ROUTES[name], api=name == "metrics")
 
 
 @pytest.mark.parametrize("operation", sorted(API), ids=lambda op: f"{op[0]} {op[1]}")
-def test_each_api_operation_answers_each_role_as_the_table_says(client, world, operation):
+def test_it_answers_each_role_on_each_api_operation_as_the_table_says(client, world, operation):
     check(client, world, API[operation], api=True)
 
 
-def test_the_django_admin_is_for_sre_admins_only(client, world):
+def test_it_opens_the_django_admin_to_sre_admins_only(client, world):
     urls = ["/admin/"] + [
         f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
         for model in admin.site._registry
@@ -386,7 +387,7 @@ def test_the_django_admin_is_for_sre_admins_only(client, world):
         check(client, world, entry, api=False)
 
 
-def test_a_calendar_feed_key_opens_the_feed_and_only_the_right_one(client, world):
+def test_it_opens_a_calendar_feed_with_its_key_and_nothing_else(client, world):
     series = world["series"]
     base = "/reviews/series/checkout-review/sessions.ics"
     assert client.get(f"{base}?key={series.feed_key}").status_code == 200

@@ -56,7 +56,7 @@ def sign_in(page: Any, live_server: Any, username: str) -> None:
     page.wait_for_url(f"{live_server.url}/")
 
 
-def test_every_page_runs_under_the_policy_and_no_payload_runs(
+def test_it_runs_every_page_under_the_policy_and_no_stored_payload(
     browser_page, live_server, stored_payloads
 ):
     page = browser_page

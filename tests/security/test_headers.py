@@ -48,7 +48,7 @@ def test_it_redirects_to_https_but_lets_health_probes_through(client):
     assert client.get("/healthz").status_code == 200
 
 
-def test_no_template_has_inline_script_or_event_handlers():
+def test_it_has_no_inline_script_or_event_handler_in_any_template():
     # What `script-src 'self'` would block (and so break) in a browser.
     inline_script = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*application/(?:ld\+)?json)[^>]*>")
     handler = re.compile(r"\s(?:on[a-z]+|hx-on(?::|-)[\w:-]*)\s*=", re.IGNORECASE)
@@ -119,14 +119,14 @@ PRODUCTION = {
 
 
 @pytest.mark.slow
-def test_check_deploy_is_clean_in_production_settings(tmp_path):
+def test_it_passes_check_deploy_in_production_settings(tmp_path):
     result = run_check_deploy(tmp_path, **PRODUCTION)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
 
 @pytest.mark.slow
-def test_check_deploy_names_what_is_missing_without_https_or_a_key(tmp_path):
+def test_it_names_what_check_deploy_misses_without_https_or_a_key(tmp_path):
     result = run_check_deploy(tmp_path, EKKYO_ALLOWED_HOSTS="slo.example.com")
     assert result.returncode != 0
     found = set(re.findall(r"\((security\.W\d+|ekkyo\.W\d+)\)", result.stdout + result.stderr))
@@ -135,7 +135,7 @@ def test_check_deploy_names_what_is_missing_without_https_or_a_key(tmp_path):
     assert "ekkyo.W001" in found
 
 
-def test_the_settings_module_reads_https_into_every_https_setting():
+def test_it_forces_no_https_on_a_plain_http_run():
     # The test run itself is not on HTTPS: nothing here may force HTTPS on it.
     assert settings.SECURE_SSL_REDIRECT is False and settings.SECURE_HSTS_SECONDS == 0
     assert settings.SECURE_PROXY_SSL_HEADER is None

@@ -37,7 +37,7 @@ def test_it_takes_an_http_or_https_dashboard_link():
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("url", HOSTILE[:3])
-def test_the_annotation_api_refuses_a_link_that_is_not_http_or_https(client, url):
+def test_it_refuses_an_annotation_link_that_is_not_http_or_https(client, url):
     from tests.factories import make_slo, make_team, make_user, token_for
 
     make_slo("pay", make_team("checkout"))

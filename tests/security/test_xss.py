@@ -54,7 +54,7 @@ def html_pages(world):
             yield name, url
 
 
-def test_every_page_shows_typed_markup_as_text(client, world):
+def test_it_shows_typed_markup_as_text_on_every_page(client, world):
     pages_with_payload = []
     for name, url in html_pages(world):
         response = client.get(url)
@@ -71,7 +71,7 @@ def test_every_page_shows_typed_markup_as_text(client, world):
         assert f"{neighbour} {ESCAPED}" in client.get(url).content.decode()
 
 
-def test_the_workshop_pages_show_each_typed_field_as_text(client, world):
+def test_it_shows_each_typed_workshop_field_as_text(client, world):
     pk = world["workshop"].pk
     text = "".join(
         client.get(f"/workshops/{pk}{suffix}").content.decode()
@@ -82,7 +82,7 @@ def test_the_workshop_pages_show_each_typed_field_as_text(client, world):
     assert not LIVE.search(text)
 
 
-def test_the_policy_and_team_pages_show_each_typed_field_as_text(client, world):
+def test_it_shows_each_typed_policy_and_team_field_as_text(client, world):
     text = client.get(f"/policies/{world['policy'].pk}/").content.decode()
     text += client.get("/org/teams/checkout/").content.decode()
     for neighbour in ("Keep promises", "Provider outages", "Ask the CTO", "Payments API"):
@@ -90,7 +90,7 @@ def test_the_policy_and_team_pages_show_each_typed_field_as_text(client, world):
     assert "Search for products" in text and not LIVE.search(text)
 
 
-def test_the_session_pages_show_minutes_items_and_links_as_text(client, world):
+def test_it_shows_minutes_items_and_links_as_text(client, world):
     pk = world["session"].pk
     text = client.get(f"/reviews/sessions/{pk}").content.decode()
     text += client.get(f"/reviews/sessions/{pk}/minutes").content.decode()
@@ -100,7 +100,7 @@ def test_the_session_pages_show_minutes_items_and_links_as_text(client, world):
     assert not LIVE.search(text)
 
 
-def test_the_api_returns_typed_text_as_json_strings(client, world):
+def test_it_returns_typed_text_from_the_api_as_json_strings(client, world):
     from tests.factories import token_for
 
     headers = {"Authorization": f"Bearer {token_for(world['member'])}"}
@@ -125,7 +125,7 @@ def rendered(markdown: str) -> str:
     ],
     ids=["workshop record", "session minutes"],
 )
-def test_markdown_exports_keep_typed_markup_inert(client, world, export):
+def test_it_keeps_typed_markup_inert_in_markdown_exports(client, world, export):
     response = client.get(export(world))
     assert response.status_code == 200
     markdown = response.content.decode()
@@ -148,7 +148,7 @@ def pdf_text(client, url, tmp_path) -> str:
 
 
 @pytest.mark.real
-def test_the_workshop_pdf_prints_typed_markup_as_text(client, world, tmp_path):
+def test_it_prints_typed_markup_as_text_in_the_workshop_pdf(client, world, tmp_path):
     flat = pdf_text(client, f"/workshops/{world['workshop'].pk}/export.pdf", tmp_path)
     # The title, printed with its angle brackets and quotes as typed.
     assert 'Checkout SLOs <script>alert("xss-1")</script>' in flat
@@ -156,6 +156,6 @@ def test_the_workshop_pdf_prints_typed_markup_as_text(client, world, tmp_path):
 
 
 @pytest.mark.real
-def test_the_business_report_pdf_prints_typed_markup_as_text(client, world, tmp_path):
+def test_it_prints_typed_markup_as_text_in_the_business_report_pdf(client, world, tmp_path):
     flat = pdf_text(client, "/reports/quarterly/2026-Q1.pdf", tmp_path)
     assert 'Payments <script>alert("xss-1")</script>' in flat
