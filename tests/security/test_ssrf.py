@@ -237,3 +237,18 @@ def test_it_follows_a_redirect_between_public_hosts(dns):
         ("a.example", "93.184.216.34"),
         ("b.example", "93.184.216.35"),
     ]
+
+
+def test_it_tries_the_next_checked_address_when_one_does_not_answer(dns):
+    dns["dual.example"] = ["2606:4700::1", "93.184.216.34"]
+    tried = []
+
+    def handler(request):
+        tried.append(request.url.host)
+        if ":" in request.url.host:
+            raise httpx.ConnectError("network unreachable")
+        return httpx.Response(200)
+
+    with guarded_client(policy=DEFAULT, inner=httpx.MockTransport(handler)) as client:
+        assert client.get("https://dual.example/").status_code == 200
+    assert tried == ["2606:4700::1", "93.184.216.34"]

@@ -217,21 +217,33 @@ class GuardedTransport(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         addresses = check_url(request.url, self._policy)
         host = request.url.host
-        pinned = request.url.copy_with(host=str(addresses[0]))
+        transport = self._transport_for(host)
+        failure: httpx.ConnectError | None = None
+        # Each checked address in turn, as a plain connect would (an IPv6 address that
+        # does not answer falls back to IPv4); never an address that was not checked.
+        for address in addresses:
+            try:
+                return transport.handle_request(self._pinned(request, host, str(address)))
+            except httpx.ConnectError as exc:
+                failure = exc
+        assert failure is not None
+        raise failure
+
+    @staticmethod
+    def _pinned(request: httpx.Request, host: str, address: str) -> httpx.Request:
         extensions = dict(request.extensions)
-        if request.url.scheme == "https" and str(addresses[0]) != host:
+        if request.url.scheme == "https" and address != host:
             # TLS still presents and verifies the name, not the address we connect to.
             extensions.setdefault("sni_hostname", host)
         # A new request: the caller's keeps its URL, so redirects resolve against the name.
         # Its headers already hold "Host: <name>" (httpx set it from the original URL).
-        forwarded = httpx.Request(
+        return httpx.Request(
             request.method,
-            pinned,
+            request.url.copy_with(host=address),
             headers=request.headers,
             stream=request.stream,
             extensions=extensions,
         )
-        return self._transport_for(host).handle_request(forwarded)
 
     def close(self) -> None:
         if self._inner is not None:
