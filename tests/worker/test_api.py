@@ -143,3 +143,17 @@ def test_it_writes_metrics_that_promtool_accepts(client, evaluated, tmp_path):
 
     assert done.returncode == 0, done.stderr.decode() + done.stdout.decode()
     assert text.count(b"ekkyo_slo_burn_rate{") == 7 * 3
+
+
+def test_it_skips_a_malformed_stored_result_and_serves_the_others(client, evaluated):
+    from ekkyo.worker.models import SLOStatus
+
+    good, bad = evaluated
+    row = SLOStatus.objects.get(slo=bad, objective_index=0)
+    row.result = {k: v for k, v in row.result.items() if k != "error_budget"}
+    row.save()
+
+    response = client.get("/metrics", headers=_auth())
+
+    assert response.status_code == 200
+    assert 'ekkyo_slo_sli{slo="checkout-availability"' in response.content.decode()

@@ -12,6 +12,7 @@ point a Prometheus scrape job at it with ``authorization: {credentials_file: …
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Iterator
 from datetime import datetime
@@ -27,6 +28,8 @@ from ekkyo.engine import BURN_WINDOW_NAMES
 from ekkyo.worker.models import SLOStatus
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+log = logging.getLogger("ekkyo.worker")
 
 _FAMILIES = (
     ("ekkyo_slo_sli", "SLI over the SLO window (good / total events or slices)."),
@@ -87,32 +90,38 @@ def samples() -> Iterator[str]:
     )
     lines: dict[str, list[str]] = {name: [] for name, _ in _FAMILIES}
     for status in rows.iterator(chunk_size=2000):
-        slo = status.slo
-        result = status.result
-        base = (
-            f'slo="{_escape(slo.name)}",objective="{_escape(status.objective)}",'
-            f'service="{_escape(slo.service.name)}",team="{_escape(slo.service.team.slug)}"'
-        )
-        window = _escape(window_label(slo.spec, int(result["window"]["length_s"])))
-        own = f'{base},window="{window}"'
-        if result.get("sli") is not None:
-            lines["ekkyo_slo_sli"].append(f"ekkyo_slo_sli{{{own}}} {_number(result['sli'])}")
-        lines["ekkyo_slo_target"].append(f"ekkyo_slo_target{{{own}}} {_number(result['target'])}")
-        remaining = result["error_budget"]["remaining_ratio"]
-        if remaining is not None:
-            lines["ekkyo_slo_error_budget_remaining_ratio"].append(
-                f"ekkyo_slo_error_budget_remaining_ratio{{{own}}} {_number(remaining)}"
+        try:
+            slo = status.slo
+            result = status.result
+            base = (
+                f'slo="{_escape(slo.name)}",objective="{_escape(status.objective)}",'
+                f'service="{_escape(slo.service.name)}",team="{_escape(slo.service.team.slug)}"'
             )
-        for name in BURN_WINDOW_NAMES:
-            rate = result["burn_rates"].get(name)
-            if rate is not None:
-                lines["ekkyo_slo_burn_rate"].append(
-                    f'ekkyo_slo_burn_rate{{{base},window="{name}"}} {_number(rate)}'
+            window = _escape(window_label(slo.spec, int(result["window"]["length_s"])))
+            own = f'{base},window="{window}"'
+            if result.get("sli") is not None:
+                lines["ekkyo_slo_sli"].append(f"ekkyo_slo_sli{{{own}}} {_number(result['sli'])}")
+            lines["ekkyo_slo_target"].append(
+                f"ekkyo_slo_target{{{own}}} {_number(result['target'])}"
+            )
+            remaining = result["error_budget"]["remaining_ratio"]
+            if remaining is not None:
+                lines["ekkyo_slo_error_budget_remaining_ratio"].append(
+                    f"ekkyo_slo_error_budget_remaining_ratio{{{own}}} {_number(remaining)}"
                 )
-        end = _iso_seconds(result["window"]["end"])
-        lines["ekkyo_slo_evaluation_timestamp_seconds"].append(
-            f"ekkyo_slo_evaluation_timestamp_seconds{{{own}}} {end}"
-        )
+            for name in BURN_WINDOW_NAMES:
+                rate = result["burn_rates"].get(name)
+                if rate is not None:
+                    lines["ekkyo_slo_burn_rate"].append(
+                        f'ekkyo_slo_burn_rate{{{base},window="{name}"}} {_number(rate)}'
+                    )
+            end = _iso_seconds(result["window"]["end"])
+            lines["ekkyo_slo_evaluation_timestamp_seconds"].append(
+                f"ekkyo_slo_evaluation_timestamp_seconds{{{own}}} {end}"
+            )
+        except (KeyError, TypeError, ValueError):
+            # One malformed stored result must not take every SLO's metrics down.
+            log.warning("metrics: skipping a malformed status of SLO %s", status.slo.name)
     for name, help_text in _FAMILIES:
         yield f"# HELP {name} {help_text}\n"
         yield f"# TYPE {name} gauge\n"
