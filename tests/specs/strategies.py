@@ -125,7 +125,9 @@ def objectives(draw: st.DrawFn, method: str, threshold: bool, name: str | None) 
     if draw(st.booleans()):
         fields["target_ratio"] = draw(st.floats(0, 1, exclude_min=True, exclude_max=True))
     else:
-        fields["target_percent"] = draw(st.floats(0, 100, exclude_min=True, exclude_max=True))
+        # A percent whose ratio underflows to 0 (5e-324) is refused like 0 itself.
+        percent = st.floats(0, 100, exclude_min=True, exclude_max=True).filter(lambda p: p / 100)
+        fields["target_percent"] = draw(percent)
     if threshold or draw(st.booleans()):
         fields["op"] = draw(st.sampled_from(["lt", "lte", "gt", "gte"]))
         fields["value"] = draw(finite)

@@ -66,7 +66,8 @@ def _open_unit(value: float) -> float:
 
 
 def _open_percent(value: float) -> float:
-    if not 0 < value < 100:
+    # A percent so small that it is 0 as a ratio (5e-324 / 100) is 0 for the engine too.
+    if not 0 < value < 100 or value / 100 == 0:
         raise spec_error(f"must be between 0 and 100 (both excluded), got {value}")
     return value
 

@@ -181,7 +181,8 @@ class _DocumentLoader:
 
     def _openslo(self, data: dict[str, Any], loc: Loc) -> None:
         kind = data.get("kind")
-        if kind not in KINDS:
+        # A mapping or list as kind cannot be looked up (unhashable): it is no kind either.
+        if not isinstance(kind, str) or kind not in KINDS:
             if "kind" not in data:
                 self._report(loc, "missing required field 'kind'")
             else:

@@ -92,8 +92,9 @@ class MetricSource(SpecModel):
         if self.type is None and self.metric_source_ref is None:
             raise spec_error("a metricSource needs 'type' or 'metricSourceRef'")
         if self.type is not None and self.type_key != PUSH and not self.spec:
+            shown = self.type if len(self.type) <= 40 else self.type[:37] + "..."
             raise spec_error(
-                f"'spec' with the query is required for type {self.type!r} "
+                f"'spec' with the query is required for type {shown!r} "
                 "(only 'push' sources may leave it empty)",
                 field="spec" if "spec" in self.model_fields_set else "type",
             )

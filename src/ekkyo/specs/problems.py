@@ -6,6 +6,22 @@ from dataclasses import dataclass
 
 from pydantic_core import PydanticCustomError
 
+# Messages quote what the author wrote: a hostile value (100,000 characters, a newline or
+# a right-to-left override in a key) must not make them long, multi-line or misleading.
+MAX_MESSAGE = 300
+
+
+def readable(message: str, limit: int = MAX_MESSAGE) -> str:
+    """``message`` on one line and at most about ``limit`` characters: characters that are
+    not printable escaped as in Python literals, an overlong middle left out."""
+    if message.isprintable() and len(message) <= limit:
+        return message
+    out = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in message)
+    if len(out) > limit:
+        head = (limit * 2) // 3
+        out = out[:head] + " […] " + out[-(limit - head - 5) :]
+    return out
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
@@ -15,6 +31,9 @@ class Problem:
     line: int
     col: int
     message: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", readable(self.message))
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}:{self.col}: {self.message}"

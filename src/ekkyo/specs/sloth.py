@@ -31,7 +31,7 @@ from typing import Annotated, Any, Final, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from ekkyo.specs.durations import Duration
-from ekkyo.specs.fields import Name, Percent, StringMap, percent_to_ratio
+from ekkyo.specs.fields import Description, Name, Percent, StringMap, percent_to_ratio
 from ekkyo.specs.model import (
     SLO,
     Indicator,
@@ -152,7 +152,8 @@ class SlothAlerting(SlothModel):
 class SlothSLO(SlothModel):
     name: Name
     objective: Percent
-    description: str | None = None
+    # Checked as OpenSLO checks it: the description becomes the OpenSLO SLO's.
+    description: Description | None = None
     labels: SlothMap = Field(default_factory=dict)
     sli: SlothSLI
     alerting: SlothAlerting | None = None
