@@ -160,11 +160,27 @@ def _parse(request: HttpRequest) -> Any:
             f"The body is too large. Send at most {push.MAX_BUCKETS:,} buckets per push.",
         ) from None
     try:
-        return json.loads(raw)
+        body = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiError(400, "invalid_json", f"The body is not valid JSON: {exc}") from None
     except RecursionError:
         raise ApiError(400, "invalid_json", "The body is nested too deeply.") from None
+    # An escape such as "\ud800" decodes to a lone surrogate, which no database can store
+    # (a pair of escapes is one character and fine).  Only bodies with such escapes (or
+    # in UTF-16/32, which json.loads also reads) pay for the check.
+    if b"\\ud" in raw or b"\\uD" in raw or b"\x00" in raw[:4]:
+        try:
+            json.dumps(body, ensure_ascii=False).encode("utf-8")
+        except RecursionError:
+            raise ApiError(400, "invalid_json", "The body is nested too deeply.") from None
+        except UnicodeEncodeError:
+            raise ApiError(
+                400,
+                "invalid_json",
+                "The body is not valid JSON text: it has an unpaired surrogate escape "
+                "(\\ud800 to \\udfff without its pair).",
+            ) from None
+    return body
 
 
 @router.post(
