@@ -44,6 +44,25 @@ def test_it_backs_up_and_sums_up_what_the_backup_holds(live_db, tmp_path):
     assert execute(backup, "PRAGMA integrity_check") == [("ok",)]
 
 
+def test_it_reminds_that_a_generated_encryption_key_is_not_in_the_backup(live_db, tmp_path):
+    done = ekkyo("backup", str(tmp_path / "b.sqlite3"), data_dir=live_db.parent)
+
+    assert done.returncode == 0, done.stderr
+    assert f"{live_db.parent / 'encryption_key'}, which is not in the backup" in done.stderr
+
+
+def test_it_says_nothing_of_keys_set_in_the_environment(live_db, tmp_path):
+    from cryptography.fernet import Fernet
+
+    key = Fernet.generate_key().decode()
+    done = ekkyo(
+        "backup", str(tmp_path / "b.sqlite3"), data_dir=live_db.parent, EKKYO_ENCRYPTION_KEY=key
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert "encryption_key" not in done.stderr
+
+
 def test_it_refuses_to_overwrite_a_backup_with_a_clear_error(live_db, tmp_path):
     backup = tmp_path / "nightly.sqlite3"
     backup.write_text("keep me")

@@ -112,6 +112,23 @@ def backup(
         return
     typer.echo(f"backup written: {dest} ({human_size(manifest.size_bytes)}, integrity ok)")
     typer.echo(f"  {manifest.summary()}")
+    key_file = _generated_key_file()
+    if key_file is not None:
+        typer.echo(
+            f"note: stored credentials are encrypted with {key_file}, which is not in the "
+            "backup: keep a copy of it apart from the backups (docs/operations.md)",
+            err=True,
+        )
+
+
+def _generated_key_file() -> Path | None:
+    """The encryption key file in the data directory, when the key comes from there."""
+    from django.conf import settings
+
+    keys = getattr(settings, "EKKYO_ENCRYPTION_KEYS", None)
+    if keys is None or not getattr(keys, "generated", False):
+        return None
+    return Path(settings.DATA_DIR) / "encryption_key"
 
 
 def _size(path: Path) -> int:
@@ -175,6 +192,13 @@ def restore(
     typer.echo(f"restored {path} into {result.target}")
     if result.previous is not None:
         typer.echo(f"the previous database is kept as {result.previous}")
+    key_file = _generated_key_file()
+    if key_file is not None:
+        typer.echo(
+            f"note: stored credentials are read with {key_file}: it must be the key of the "
+            "installation that made the backup (or set EKKYO_ENCRYPTION_KEY to that key)",
+            err=True,
+        )
     if result.was_open:
         typer.echo(
             "warning: the database was open in another process; it keeps writing to "

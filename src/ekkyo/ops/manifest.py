@@ -1,8 +1,8 @@
 """The manifest a backup carries: which ekkyo made it, its migration state and row counts.
 
 The manifest is a one-row table inside the backup file itself, so it cannot be separated
-from the data it describes, and it is written in the same transaction-free copy as the
-data (the snapshot).  A restore checks the file against it and drops the table again.
+from the data it describes; its counts are taken from the copy, so they describe exactly
+the snapshot.  A restore checks the file against it and drops the table again.
 """
 
 from __future__ import annotations
