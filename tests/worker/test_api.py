@@ -148,7 +148,7 @@ def test_it_writes_metrics_that_promtool_accepts(client, evaluated, tmp_path):
 def test_it_skips_a_malformed_stored_result_and_serves_the_others(client, evaluated):
     from ekkyo.worker.models import SLOStatus
 
-    good, bad = evaluated
+    _good, bad = evaluated
     row = SLOStatus.objects.get(slo=bad, objective_index=0)
     row.result = {k: v for k, v in row.result.items() if k != "error_budget"}
     row.save()

@@ -56,13 +56,20 @@ def test_it_renews_its_own_leases_and_hands_back_retired_slos():
     assert _owners()["retired"] == ""
 
 
-def test_it_reports_only_due_slos_it_still_holds_as_owned():
+def test_it_takes_only_due_slos_it_still_holds_and_moves_them_on():
     mine, theirs, later = add_slo("mine"), add_slo("theirs"), add_slo("later")
     leases.claim("me", at(T0), TTL, limit=10)
     SLO.objects.filter(pk=theirs.pk).update(lease_owner="other")
     SLO.objects.filter(pk=later.pk).update(next_evaluation_at=at(T0 + 60))
 
-    assert leases.owned("me", [mine.id, theirs.id, later.id], at(T0)) == {mine.id}
+    taken = leases.take_due("me", [mine.id, theirs.id, later.id], at(T0), at(T0 + 60), at(T0 + 500))
+
+    assert taken == {mine.id}
+    row = SLO.objects.get(pk=mine.pk)
+    assert (row.next_evaluation_at, row.lease_expires_at) == (at(T0 + 60), at(T0 + 500))
+    assert SLO.objects.get(pk=theirs.pk).next_evaluation_at == at(0)
+    # Taken once per minute: a second save for the same minute finds nothing due.
+    assert leases.take_due("me", [mine.id], at(T0), at(T0 + 60), at(T0 + 500)) == set()
 
 
 def test_it_lets_another_worker_take_over_after_the_lease_expires():

@@ -10,8 +10,8 @@ claims them.  Claiming is a single race-free statement pair:
   is free, expired or mine)``; when its row count is short, another worker took some, and
   the rows actually won are read back.
 
-Every write of results re-checks ownership inside its transaction (:func:`owned`), so a
-worker whose lease expired while it was busy cannot overwrite its successor's work.
+Every write of results re-checks ownership inside its transaction (:func:`take_due`), so
+a worker whose lease expired while it was busy cannot overwrite its successor's work.
 
 Workers also keep a :class:`~ekkyo.worker.models.WorkerHeartbeat`: each claims at most a
 fair share (the SLOs over the live workers) and hands back what it holds beyond it, so a
@@ -112,12 +112,19 @@ def claim(owner: str, now: dt.datetime, ttl: dt.timedelta, limit: int) -> list[i
 
 
 def renew(owner: str, now: dt.datetime, ttl: dt.timedelta) -> int:
-    """Extend every lease ``owner`` still holds; hand back retired SLOs.  Returns how many."""
+    """Extend ``owner``'s leases that end within half a lease; hand back retired SLOs.
+
+    Storing results extends the leases of the SLOs stored (:func:`take_due`), so this
+    only touches the others: rewriting every SLO row twice a minute is not free.
+    Returns how many leases it extended.
+    """
     with transaction.atomic():
         SLO.objects.filter(lease_owner=owner, lifecycle=Lifecycle.RETIRED).update(
             lease_owner="", lease_expires_at=None
         )
-        return SLO.objects.filter(lease_owner=owner).update(lease_expires_at=now + ttl)
+        return SLO.objects.filter(lease_owner=owner, lease_expires_at__lt=now + ttl / 2).update(
+            lease_expires_at=now + ttl
+        )
 
 
 def held(owner: str, known: Mapping[int, dt.datetime] | None = None) -> list[Held]:
@@ -151,33 +158,37 @@ def id_list(ids: Iterable[int]) -> tuple[str, list[Any]]:
     return "id IN (SELECT value FROM json_each(%s))", [json.dumps(values)]
 
 
-def owned(owner: str, ids: Iterable[int], now: dt.datetime) -> set[int]:
-    """Of ``ids``, those ``owner`` holds and that are due at ``now``, locked until commit.
+def take_due(
+    owner: str,
+    ids: Iterable[int],
+    now: dt.datetime,
+    when: dt.datetime,
+    lease_until: dt.datetime,
+) -> set[int]:
+    """Move the SLOs of ``ids`` that ``owner`` still holds and that are due at ``now`` to
+    ``when``, extend their leases to ``lease_until``; return exactly those.
 
-    Call inside the transaction that writes their results: on PostgreSQL the rows stay
-    locked until it commits; on SQLite the transaction already holds the write lock.
+    One conditional ``UPDATE … RETURNING``: it locks the rows it changes until the
+    transaction ends (a claimer's ``SKIP LOCKED`` passes them by) and re-checks the
+    conditions on the row it locks, so the ids returned are the SLOs this transaction may
+    store, each at most once per evaluation minute.
     """
     where, params = id_list(ids)
-    lock = " FOR UPDATE" if connection.vendor == "postgresql" else ""
-    sql = (
-        f"SELECT id FROM {connection.ops.quote_name(SLO._meta.db_table)} WHERE {where} "
-        "AND lease_owner = %s AND next_evaluation_at <= %s AND lifecycle <> %s" + lock
-    )
-    now_db = connection.ops.adapt_datetimefield_value(now)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, owner, now_db, Lifecycle.RETIRED.value])
-        return {row[0] for row in cursor.fetchall()}
-
-
-def schedule(ids: Iterable[int], when: dt.datetime) -> None:
-    """Set ``next_evaluation_at`` of ``ids`` (SLOs this worker holds) to ``when``."""
-    where, params = id_list(ids)
+    if params[0] in ([], "[]"):
+        return set()
+    adapt = connection.ops.adapt_datetimefield_value
     sql = (
         f"UPDATE {connection.ops.quote_name(SLO._meta.db_table)} "
-        f"SET next_evaluation_at = %s WHERE {where}"
+        "SET next_evaluation_at = %s, lease_expires_at = %s "
+        f"WHERE {where} AND lease_owner = %s AND next_evaluation_at <= %s "
+        "AND lifecycle <> %s RETURNING id"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [connection.ops.adapt_datetimefield_value(when), *params])
+        cursor.execute(
+            sql,
+            [adapt(when), adapt(lease_until), *params, owner, adapt(now), Lifecycle.RETIRED.value],
+        )
+        return {row[0] for row in cursor.fetchall()}
 
 
 def release(owner: str, ids: Iterable[int] | None = None) -> int:

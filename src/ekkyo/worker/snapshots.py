@@ -4,12 +4,12 @@ Statuses are written with one ``INSERT … ON CONFLICT DO UPDATE`` statement run
 row (``executemany``; both SQLite and PostgreSQL have it): through the ORM, building and
 preparing 10,000 model instances would take most of a tick.
 
-Inside the transaction the worker first re-checks (and on PostgreSQL locks) which SLOs
-it still holds and that are still due (:func:`ekkyo.worker.leases.owned`): results for
-anything else are dropped, so an SLO is stored at most once per evaluation minute even
-when a lease changed hands mid-tick.  Each objective whose state changed also gets a
-:class:`StateChange` row: the seam an alert step reads.  Then the stored SLOs are
-scheduled for the next minute, and the ones that failed are pushed back.
+Inside the transaction the worker first moves the SLOs it still holds and that are still
+due to their next minute (the failed ones back by the retry delay) with one conditional
+``UPDATE … RETURNING`` (:func:`ekkyo.worker.leases.take_due`), which also extends their
+leases: results of anything it did not return are dropped, so an SLO is stored at most
+once per evaluation minute even when a lease changed hands mid-tick.  Each objective whose
+state changed also gets a :class:`StateChange` row: the seam an alert step reads.
 """
 
 from __future__ import annotations
@@ -74,6 +74,7 @@ def save(
     now: dt.datetime,
     next_at: dt.datetime,
     retry_at: dt.datetime,
+    lease_until: dt.datetime,
     failing: Mapping[int, SourceFailure] | None = None,
     states: dict[tuple[int, int], str] | None = None,
 ) -> Saved:
@@ -89,9 +90,11 @@ def save(
     at = _utc(outcome.at)
     new_states: dict[tuple[int, int], str] = {}
     with transaction.atomic():
-        mine = leases.owned(owner, due_ids, now)
-        saved.dropped = sorted(due_ids - mine)
-        ids = sorted(i for i in mine if i in outcome.results)
+        evaluated = [i for i in due_ids if i in outcome.results]
+        failed = [i for i in due_ids if i not in outcome.results]
+        ids = sorted(leases.take_due(owner, evaluated, now, next_at, lease_until))
+        saved.pushed_back = sorted(leases.take_due(owner, failed, now, retry_at, lease_until))
+        saved.dropped = sorted(due_ids - set(ids) - set(saved.pushed_back))
         unknown = {i for i in ids if i in outcome.reloaded or (i, 0) not in cache}
         from_db = _previous_states(sorted(unknown)) if unknown else {}
         computed_at = connection.ops.adapt_datetimefield_value(now)
@@ -142,11 +145,7 @@ def save(
         _upsert(rows)
         _drop_removed_objectives(ids, outcome)
         StateChange.objects.bulk_create(saved.changes, batch_size=500)
-        leases.schedule(ids, next_at)
         saved.stored = ids
-        failed = sorted(i for i in mine if i not in outcome.results)
-        leases.schedule(failed, retry_at)
-        saved.pushed_back = failed
     if states is not None:
         states.update(new_states)
     return saved
@@ -163,6 +162,15 @@ def _upsert(rows: list[tuple[object, ...]]) -> None:
         f"VALUES ({', '.join(['%s'] * len(_COLUMNS))}) "
         f"ON CONFLICT ({q('slo_id')}, {q('objective_index')}) DO UPDATE SET {updates}"
     )
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        connection.ensure_connection()
+        # Django's cursor binds parameters client-side and sends executemany() one row
+        # per round trip; psycopg's own cursor pipelines the rows (five times faster).
+        with psycopg.Cursor(connection.connection) as cursor:
+            cursor.executemany(sql, rows)
+        return
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
 

@@ -276,6 +276,7 @@ class Worker:
             now=now,
             next_at=next_at,
             retry_at=now + dt.timedelta(seconds=self.settings.retry_s),
+            lease_until=now + self._ttl,
             failing=_failing(self.settings.name, due),
             states=self._states,
         )
