@@ -40,3 +40,18 @@ def test_every_api_endpoint_is_documented():
     documented = (DOCS / "api.md").read_text()
     missing = sorted(p for p in paths if f"`{p}`" not in documented)
     assert not missing, f"endpoints without an entry in docs/api.md: {missing}"
+
+
+def test_every_command_that_api_md_promises_exists():
+    api_md = ROOT.parent / "shared" / "API.md"
+    promised = {
+        "ekkyo validate", "ekkyo convert", "ekkyo evaluate", "ekkyo compile prometheus",
+        "ekkyo compile newrelic", "ekkyo compile grafana", "ekkyo backtest", "ekkyo import",
+        "ekkyo export", "ekkyo ingest", "ekkyo migrate", "ekkyo serve", "ekkyo worker",
+        "ekkyo demo", "ekkyo user add", "ekkyo token create",
+    }  # fmt: skip
+    if api_md.exists():  # shared/ lies beside the clone in CI and in development
+        text = api_md.read_text()
+        assert all(c.split(" compile ")[0] in text for c in promised)
+    missing = promised - set(_docgen.commands())
+    assert not missing, f"commands API.md names but ekkyo lacks: {sorted(missing)}"
