@@ -18,3 +18,6 @@ urlpatterns = [
     path("reports/", include("ekkyo.reports.urls")),
     path("", include("ekkyo.web.urls")),
 ]
+
+# A database that cannot be reached answers 503 (API error format for API calls), not 500.
+handler500 = "ekkyo.server.errors.server_error"

@@ -31,13 +31,18 @@ class AlertStep:
     """
 
     def __init__(self) -> None:
-        from ekkyo.alerting.models import AlertState
-
-        self.open: set[tuple[int, int]] = set(
-            AlertState.objects.filter(status__in=OPEN).values_list("slo_id", "objective_index")
-        )
+        self.open: set[tuple[int, int]] | None = None
 
     def __call__(self, report: TickReport) -> bool:
+        try:
+            return self._step(report)
+        except BaseException:
+            # Stopped half-way (the database went away): which alerts are open is read
+            # again next time, or an alert committed just now might never resolve.
+            self.open = None
+            raise
+
+    def _step(self, report: TickReport) -> bool:
         from ekkyo.alerting.models import AlertState
         from ekkyo.alerting.state import process
         from ekkyo.catalog.models import SLO
@@ -45,6 +50,10 @@ class AlertStep:
         outcome = report.outcome
         if outcome is None:
             return False
+        if self.open is None:
+            self.open = set(
+                AlertState.objects.filter(status__in=OPEN).values_list("slo_id", "objective_index")
+            )
         work = [
             (slo_id, r)
             for slo_id in report.evaluated

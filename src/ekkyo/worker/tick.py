@@ -18,6 +18,7 @@ leases back.  A failing SLO is pushed back by ``retry`` and never stops the othe
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gc
 import logging
@@ -30,6 +31,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import DatabaseError, InterfaceError, OperationalError, connections
 from django.utils import timezone
 
 from ekkyo.alerting.windows import WindowSpec
@@ -43,6 +45,10 @@ from ekkyo.worker.pulls import PULLED_TYPES, Puller, PullReport
 log = logging.getLogger("ekkyo.worker")
 
 MINUTE = 60
+#: Errors of a database that cannot be reached right now (connection refused or lost).
+DB_UNAVAILABLE = (OperationalError, InterfaceError)
+#: The longest pause between two tries while the database is unavailable.
+DB_RETRY_MAX_S = 30.0
 
 
 def default_name() -> str:
@@ -133,10 +139,33 @@ class Worker:
         self._wake.set()
 
     def run(self, *, once: bool = False) -> None:
-        """Tick until :attr:`shutdown` (or once), then hand the leases back."""
+        """Tick until :attr:`shutdown` (or once), then hand the leases back.
+
+        A database that cannot be reached (restarted, failed over, locked past the busy
+        timeout) does not end the loop: the tick is abandoned, the in-memory state is
+        dropped (a step may have stopped half-way) and the worker tries again after a
+        pause that doubles up to :data:`DB_RETRY_MAX_S`.  Django opens a new connection at
+        the next query.  Leases outlive a short outage (renewals resume with the ticks).
+        """
+        outage = 0
         try:
             while not self.shutdown:
-                report = self.tick()
+                try:
+                    report = self.tick()
+                except DB_UNAVAILABLE as exc:
+                    if once:
+                        raise
+                    outage += 1
+                    wait = min(DB_RETRY_MAX_S, self.settings.idle_s * 2 ** (outage - 1))
+                    log.warning(
+                        "database unavailable (%s); retrying in %.0f s", _first_line(exc), wait
+                    )
+                    self.reset()
+                    self._wake.wait(wait)
+                    continue
+                if outage:
+                    log.info("database reachable again after %d failed ticks", outage)
+                    outage = 0
                 if once:
                     break
                 if not any(report.found.values()):
@@ -144,11 +173,33 @@ class Worker:
         finally:
             self.stop()
 
+    def reset(self) -> None:
+        """Forget what this worker holds in memory and drop its database connections: the
+        next tick re-reads its leases and cold-loads its SLOs from the store."""
+        with contextlib.suppress(DatabaseError):
+            connections.close_all()
+        self.evaluations = Evaluations()
+        self.held = {}
+        self._refs = None
+        self._leased_at = None
+        self._states.clear()
+        self._surplus = 0
+
     def stop(self) -> None:
         """Hand back every lease so another worker takes over at once."""
-        released = leases.release(self.settings.name)
-        leases.forget(self.settings.name)
-        self.held.clear()
+        try:
+            released = leases.release(self.settings.name)
+            leases.forget(self.settings.name)
+        except DB_UNAVAILABLE as exc:
+            log.warning(
+                "worker %s stopped without handing back its leases (%s): they expire after %d s",
+                self.settings.name,
+                _first_line(exc),
+                self.settings.lease_ttl_s,
+            )
+            return
+        finally:
+            self.held.clear()
         log.info("worker %s stopped; handed back %d leases", self.settings.name, released)
 
     def evaluation_time(self, now: dt.datetime) -> int:
@@ -313,6 +364,11 @@ def _failing(owner: str, ids: Sequence[int]) -> dict[int, snapshots.SourceFailur
         failing_since__isnull=False, slo__lease_owner=owner
     ).values_list("slo_id", "failing_since", "last_error")
     return {s: snapshots.SourceFailure(since, e) for s, since, e in rows if s in wanted}
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}"[:300]
 
 
 def _log(report: TickReport) -> None:
