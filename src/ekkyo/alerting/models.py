@@ -7,8 +7,11 @@
 * :class:`NotificationTarget` — a Slack webhook, PagerDuty integration or webhook of a
   team; its secrets are :class:`~ekkyo.alerting.secrets.SecretField` s or environment
   variable names.
+* :class:`DataMissingAlert` — an SLO whose source has failed for a while (its team is
+  told once per episode, and again when data arrives).
 * :class:`Notification` / :class:`DeliveryAttempt` — the durable outbox: one row per
-  transition and target, written in the transaction of the transition, and every attempt.
+  transition (or data-missing change) and target, written in the same transaction, and
+  every attempt.
 * :class:`Silence` — silences and maintenance windows, one-off or recurring (RRULE).
 * :class:`Annotation` — notes, deploys and alerts drawn on an SLO's charts.
 """
@@ -194,11 +197,48 @@ class NotificationStatus(models.TextChoices):
 UNFINISHED = (NotificationStatus.QUEUED, NotificationStatus.SENDING)
 
 
+class DataMissingAlert(models.Model):
+    """An SLO whose pulled source has failed for a while: one row per episode, from the
+    message to its team until the source answers again (``resolved_at``)."""
+
+    slo = models.ForeignKey(SLO, on_delete=models.CASCADE, related_name="data_missing_alerts")
+    # When the source started failing (PullState.failing_since) and the message went out.
+    failing_since = models.DateTimeField()
+    fired_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    # The source's message when it fired (sources never put credentials in it).
+    error = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["fired_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["slo"],
+                condition=models.Q(resolved_at__isnull=True),
+                name="one_open_data_missing_alert_per_slo",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"data missing on {self.slo_id} since {self.failing_since:%Y-%m-%d %H:%M}"
+
+
 class Notification(models.Model):
-    """One message of one transition to one target: the outbox row."""
+    """One message to one target: of an alert transition or of a data-missing alert."""
 
     transition = models.ForeignKey(
-        AlertTransition, on_delete=models.CASCADE, related_name="notifications"
+        AlertTransition,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    data_alert = models.ForeignKey(
+        DataMissingAlert,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
     )
     target = models.ForeignKey(
         NotificationTarget,
@@ -228,7 +268,11 @@ class Notification(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["transition", "target"], name="one_notification_per_transition_target"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["data_alert", "target", "state"],
+                name="one_notification_per_data_alert_target_state",
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="notification_due"),

@@ -38,7 +38,7 @@ from ekkyo.alerting.models import (
     NotificationStatus,
 )
 from ekkyo.alerting.routing import TargetError, build_target
-from ekkyo.notify import DEFAULT_TIMEOUT, AlertEvent, DeliveryResult, redact, send
+from ekkyo.notify import DEFAULT_TIMEOUT, DeliveryResult, event_from_dict, redact, send
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +121,7 @@ def _attempt(
         # Retryable: an operator may fix the environment or the target meanwhile.
         return DeliveryResult(False, None, True, f"target misconfigured: {exc}"), ()
     try:
-        event = AlertEvent.from_dict(row.event)
+        event = event_from_dict(row.event)
     except ValueError as exc:
         return DeliveryResult(False, None, False, f"unreadable event: {exc}"), ()
     result = send(target, event, now=now.timestamp(), client=client, timeout=timeout)

@@ -6,6 +6,7 @@ See docs/notifications.md for the payloads and the webhook signature.
 """
 
 from ekkyo.notify.event import AlertEvent, BurnRule, Language, Severity, State, dedup_key
+from ekkyo.notify.missing import DataMissingEvent, event_from_dict
 from ekkyo.notify.pagerduty import UnsupportedEvent, pagerduty_payload
 from ekkyo.notify.send import DEFAULT_TIMEOUT, DeliveryResult, OutgoingRequest, prepare, send
 from ekkyo.notify.signing import SIGNATURE_HEADER, sign, verify_signature
@@ -19,6 +20,7 @@ __all__ = [
     "WEBHOOK_VERSION",
     "AlertEvent",
     "BurnRule",
+    "DataMissingEvent",
     "DeliveryResult",
     "Language",
     "OutgoingRequest",
@@ -30,6 +32,7 @@ __all__ = [
     "UnsupportedEvent",
     "WebhookTarget",
     "dedup_key",
+    "event_from_dict",
     "pagerduty_payload",
     "prepare",
     "redact",

@@ -33,7 +33,8 @@ from typing import Any, Final
 import httpx
 
 from ekkyo import __version__
-from ekkyo.notify.event import AlertEvent
+from ekkyo.notify import missing
+from ekkyo.notify.missing import DataMissingEvent, Event
 from ekkyo.notify.pagerduty import UnsupportedEvent, pagerduty_payload
 from ekkyo.notify.signing import SIGNATURE_HEADER, sign
 from ekkyo.notify.slack import slack_payload
@@ -91,20 +92,28 @@ def encode_json(payload: dict[str, Any]) -> bytes:
     return text.encode("utf-8")
 
 
-def prepare(target: Target, event: AlertEvent, now: float) -> OutgoingRequest:
+def prepare(target: Target, event: Event, now: float) -> OutgoingRequest:
     """The request for ``event`` at ``target``; ``now`` (Unix seconds) dates the signature.
 
     Raises :class:`~ekkyo.notify.pagerduty.UnsupportedEvent` for an event the target has
     no form for (``pending`` on PagerDuty).
     """
     headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT}
+    if isinstance(event, DataMissingEvent):
+        slack, pagerduty, webhook = (
+            missing.slack_payload,
+            missing.pagerduty_payload,
+            missing.webhook_payload,
+        )
+    else:
+        slack, pagerduty, webhook = slack_payload, pagerduty_payload, webhook_payload
     if isinstance(target, SlackTarget):
-        return OutgoingRequest(target.webhook_url, encode_json(slack_payload(event)), headers)
+        return OutgoingRequest(target.webhook_url, encode_json(slack(event)), headers)
     if isinstance(target, PagerDutyTarget):
-        body = encode_json(pagerduty_payload(event, target.routing_key))
+        body = encode_json(pagerduty(event, target.routing_key))
         return OutgoingRequest(target.endpoint, body, headers)
     if isinstance(target, WebhookTarget):
-        body = encode_json(webhook_payload(event))
+        body = encode_json(webhook(event))
         headers[SIGNATURE_HEADER] = sign(target.secret, body, int(now))
         return OutgoingRequest(target.url, body, headers)
     raise TypeError(f"not a notification target: {type(target).__name__}")
@@ -121,7 +130,7 @@ def classify(status_code: int) -> tuple[bool, bool]:
 
 def send(
     target: Target,
-    event: AlertEvent,
+    event: Event,
     *,
     now: float | None = None,
     client: httpx.Client | None = None,
@@ -227,7 +236,7 @@ def _retry_after(value: str | None, now: float) -> float | None:
     return max(0.0, when.timestamp() - now)
 
 
-def _finish(target: Target, event: AlertEvent, result: DeliveryResult) -> DeliveryResult:
+def _finish(target: Target, event: Event, result: DeliveryResult) -> DeliveryResult:
     # Log what helps an operator (kind, host, alert key, outcome), never URLs or bodies.
     if result.ok:
         log.info(

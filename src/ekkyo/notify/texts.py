@@ -66,6 +66,19 @@ CATALOG: Final[dict[str, dict[Language, str]]] = {
     "footer": {"en": "ekkyo · alert key {key}", "ja": "ekkyo · アラートキー {key}"},
     "no_data": {"en": "no data", "ja": "データなし"},
     "pagerduty.link": {"en": "SLO page: {name}", "ja": "SLOページ: {name}"},
+    # "SLI data missing" (ekkyo.notify.missing): the SLO's source has been failing.
+    "missing.state.firing": {"en": "NO DATA", "ja": "データなし"},
+    "missing.state.resolved": {"en": "RESOLVED", "ja": "解消"},
+    "missing.body.firing": {
+        "en": "no SLI data since {since}: the data source fails ({error})",
+        "ja": "{since} から SLI データが届いていません。データソースのエラー: {error}",
+    },
+    "missing.body.resolved": {
+        "en": "SLI data arrives again (missing since {since})",
+        "ja": "SLI データが再び届いています（{since} から欠落していました）",
+    },
+    "missing.summary": {"en": "{tags} {title}: {body}", "ja": "{tags} {title}: {body}"},
+    "missing.field.since": {"en": "Missing since", "ja": "欠落の開始"},
 }
 
 #: Colour-blind-safe markers: they differ in shape, and a word always goes with them.

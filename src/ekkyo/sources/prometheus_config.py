@@ -168,8 +168,12 @@ def client_from_data_source(
     *,
     env: Mapping[str, str] | None = None,
     transport: httpx.BaseTransport | None = None,
+    retries: int = 3,
 ) -> PrometheusClient:
-    """A :class:`PrometheusClient` for an OpenSLO ``DataSource`` document of type Prometheus."""
+    """A :class:`PrometheusClient` for an OpenSLO ``DataSource`` document of type Prometheus.
+
+    ``retries`` bounds the client's own retries of a request (the worker, which retries
+    a failing source on its own schedule, asks for fewer)."""
     if not isinstance(document, Mapping):
         raise SourceConfigError("DataSource: expected a mapping")
     kind = document.get("kind")
@@ -186,6 +190,7 @@ def client_from_data_source(
         env=env,
         transport=transport,
         path="spec.connectionDetails",
+        retries=retries,
     )
 
 
@@ -195,6 +200,7 @@ def client_from_connection_details(
     env: Mapping[str, str] | None = None,
     transport: httpx.BaseTransport | None = None,
     path: str = "connectionDetails",
+    retries: int = 3,
 ) -> PrometheusClient:
     """A :class:`PrometheusClient` for a DataSource's ``connectionDetails``.
 
@@ -245,6 +251,7 @@ def client_from_connection_details(
         headers=dict(headers),
         timeout=_timeout(details.get("timeout", 10.0), f"{where}.timeout"),
         transport=transport,
+        retries=retries,
     )
 
 

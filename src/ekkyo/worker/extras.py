@@ -8,6 +8,7 @@ and never stops the tick or the other steps.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import time
@@ -78,6 +79,29 @@ class AlertStep:
             else:
                 self.open.discard(key)
         return True
+
+
+class DataMissingStep:
+    """Tell the owning team when a pulled SLO's source has failed for ``after`` (10 min),
+    and again when its data arrives (:mod:`ekkyo.alerting.missing`)."""
+
+    def __init__(self, after: dt.timedelta | None = None) -> None:
+        self.after = after
+
+    def __call__(self, report: TickReport) -> bool:
+        from ekkyo.alerting import missing
+        from ekkyo.worker.models import PullState
+        from ekkyo.worker.pulls import PULLED_TYPES
+
+        rows = PullState.objects.filter(
+            failing_since__isnull=False,
+            slo__lease_owner=report.owner,
+            slo__source_type__in=PULLED_TYPES,
+        ).values_list("slo_id", "failing_since", "last_error")
+        failing = {slo_id: missing.Failure(since, error) for slo_id, since, error in rows}
+        after = self.after if self.after is not None else missing.AFTER
+        changes = missing.update(report.owner, failing, report.now, after=after)
+        return bool(changes.opened or changes.resolved)
 
 
 class DeliverStep:
@@ -185,6 +209,7 @@ def org_step(client: httpx.Client) -> Step:
 def default_steps(client: httpx.Client) -> Sequence[tuple[str, Step]]:
     steps: list[tuple[str, Step]] = [
         ("alerts", AlertStep()),
+        ("data_missing", Every(30, DataMissingStep())),
         ("notify", DeliverStep(client)),
         ("reviews", Every(60, reviews_step(client))),
         ("org", Every(60, org_step(client))),

@@ -50,6 +50,12 @@ DEMO_DATA_ANNOTATION = "ekkyo.dev/demo-data"
 PIECE_S = 86_400
 RETRY_FIRST_S = 60
 RETRY_MAX_S = 1800
+# A failing source is retried on the worker's own schedule (above), so one pull tries a
+# request at most twice and waits at most a few seconds in between: a source that is
+# rate-limited (429 with a long Retry-After) or failing (5xx) must not hold up the tick,
+# in which every other SLO waits for it.  A longer Retry-After fails the pull at once.
+PROMETHEUS_RETRIES = 1
+NEWRELIC_OPTIONS: dict[str, Any] = {"max_retries": 1, "max_backoff_s": 5.0}
 
 
 def retry_after_s(failures: int) -> int:
@@ -136,9 +142,13 @@ class Clients:
                     f"metricSourceRef: no DataSource named {source.data_source!r} in the catalog"
                 )
             if source.kind == "prometheus":
-                client = prometheus.client_from_data_source(doc, env=self.env)
+                client = prometheus.client_from_data_source(
+                    doc, env=self.env, retries=PROMETHEUS_RETRIES
+                )
             else:
-                client = newrelic.client_for(newrelic.read_data_source(doc), self.env)
+                client = newrelic.client_for(
+                    newrelic.read_data_source(doc), self.env, **NEWRELIC_OPTIONS
+                )
             self._open[source.data_source] = client
         return client
 

@@ -82,6 +82,7 @@ class TickReport:
 
     now: dt.datetime
     at: int
+    owner: str = ""  # the worker's name: steps find what it holds through its leases
     found: dict[str, bool] = field(default_factory=dict)
     durations: dict[str, float] = field(default_factory=dict)
     held: int = 0
@@ -208,7 +209,7 @@ class Worker:
 
     def tick(self, now: dt.datetime | None = None) -> TickReport:
         now = now or self.clock()
-        report = TickReport(now, self.evaluation_time(now))
+        report = TickReport(now, self.evaluation_time(now), self.settings.name)
         steps: Sequence[tuple[str, Step]] = (
             ("lease", self.lease_step),
             ("compact", self.compact_step),
