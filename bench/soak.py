@@ -4,6 +4,7 @@
     .venv/bin/python bench/soak.py --minutes 30
     .venv/bin/python bench/soak.py --quick          # a 40-second smoke run, fewer SLOs
     .venv/bin/python bench/soak.py --record         # also append a section to bench/RESULTS.md
+    .venv/bin/python bench/soak.py --keep           # keep the data directory and the logs
 
 Set-up: a fresh SQLite data directory (WAL), ``SLOS`` push SLOs in four teams (99.9 %,
 30-day windows) with ``HISTORY_DAYS`` of minutes already stored, a member of every team
@@ -36,6 +37,7 @@ import multiprocessing as mp
 import os
 import platform
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -272,6 +274,8 @@ def run(args: argparse.Namespace) -> tuple[str, bool]:
     seconds = 30.0 if args.quick else args.minutes * 60
     warm_up = 10.0 if args.quick else WARM_UP_S
     workdir = Path(tempfile.mkdtemp(prefix="ekkyo-soak-"))
+    if args.keep:
+        print(f"data directory and logs: {workdir}")
     env = kit.env_for(workdir / "data")
     env["EKKYO_LOG_LEVEL"] = "WARNING"
     started = time.time()
@@ -339,6 +343,8 @@ def run(args: argparse.Namespace) -> tuple[str, bool]:
     finally:
         worker.kill(sig=15)
         server.kill(sig=15)
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
 
     # Every answer counts for errors; latencies are those after the warm-up (imports,
     # caches and the worker's first loads happen in it).
@@ -404,6 +410,7 @@ def main() -> None:
     )
     parser.add_argument("--web-threads", type=int, default=2, help="threads per process")
     parser.add_argument("--record", action="store_true", help="append to bench/RESULTS.md")
+    parser.add_argument("--keep", action="store_true", help="keep the data directory and logs")
     args = parser.parse_args()
     report, ok = run(args)
     command = "bench/soak.py " + ("--quick" if args.quick else f"--minutes {args.minutes:g}")
